@@ -1,0 +1,77 @@
+# Newsroom — make run (serve the demo site), make test (the whole suite).
+# Python comes from .python-version (3.13) through pyenv, or PYTHON=python3.13.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?= -n auto
+
+# Development defaults for manage.py; production sets real values in the environment.
+export DEBUG ?= 1
+
+.PHONY: run install install-dev system-deps migrate demo test test-fast e2e lint format check bench requirements clean
+
+run: install migrate demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.base: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev: requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
+	touch $@ $(VENV)/.base
+
+install: $(VENV)/.base
+install-dev: $(VENV)/.dev
+
+system-deps:
+	bash scripts/system-deps
+
+migrate: install
+	mkdir -p var
+	$(BIN)/python manage.py migrate --no-input -v0
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+# The whole suite: unit, integration (real SMTP sink) and browser journeys.
+# DATABASE_URL=postgres://postgres@127.0.0.1:5432/newsroom runs it on PostgreSQL; unset, on SQLite.
+test: install-dev system-deps
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not e2e"
+
+e2e: install-dev system-deps
+	$(BIN)/python -m pytest -m e2e
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: install
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-secret-value-for-django ALLOWED_HOSTS=example.org \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: install-dev
+	$(BIN)/python bench/run.py $(BENCH)
+
+# Re-pin dependencies after editing requirements/*.in (hashes, no URLs).
+requirements: install-dev
+	$(BIN)/pip install -q uv
+	cd requirements && ../$(BIN)/uv pip compile --python-version 3.13 --generate-hashes --no-header --quiet base.in -o base.txt
+	cd requirements && ../$(BIN)/uv pip compile --python-version 3.13 --generate-hashes --no-header --quiet dev.in -o dev.txt
+
+clean:
+	rm -rf $(VENV) var
