@@ -64,8 +64,10 @@ check: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-secret-value-for-django ALLOWED_HOSTS=example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# Benchmarks print figures (never pass/fail): every bench/bench_*.py, or BENCH=bench/bench_x.py.
+BENCH ?= $(wildcard bench/bench_*.py)
 bench: install-dev
-	$(BIN)/python bench/run.py $(BENCH)
+	@for script in $(BENCH); do echo "=== $$script"; $(BIN)/python $$script || exit 1; done
 
 # Re-pin dependencies after editing requirements/*.in (hashes, no URLs).
 requirements: install-dev
