@@ -1,0 +1,92 @@
+"""The settings contract: environment in, loud failure where production would be unsafe."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_django(code, **env):
+    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    environ.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_refuses_to_start_without_secret_when_debug_is_off():
+    result = run_django("print('started')", DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_default_secret_only_while_debug():
+    result = run_django("from django.conf import settings; print(settings.SECRET_KEY)", DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("django-insecure-")
+
+
+def test_database_url_and_defaults():
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default'];"
+        "print(d['ENGINE'], d['NAME'], s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ)"
+    )
+    result = run_django(code, DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/newsroom_x")
+    assert result.stdout.split() == ["django.db.backends.postgresql", "newsroom_x", "fr", "Europe/Paris", "True"]
+    result = run_django(code, DEBUG="1")
+    engine, name, *_ = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert name.endswith("var/newsroom.sqlite3")
+
+
+def test_deploy_check_is_clean_with_production_variables():
+    environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environ.update(
+        DEBUG="0",
+        SECRET_KEY="a-production-like-secret-with-enough-length-and-entropy-0123456789abcdef",
+        ALLOWED_HOSTS="example.org",
+        DJANGO_SETTINGS_MODULE="newsroom.settings",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available():
+    import redis
+
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.mark.skipif(not os.environ.get("CI") and not redis_available(), reason="no Redis on 127.0.0.1:6379")
+def test_purge_reaches_every_process_through_redis():
+    """A purge in one process makes the pages cached by another stale: the generation lives in Redis."""
+    code = "from articles.cache import generation, purge_public_pages as p; g = generation(); {} print(generation())"
+    before = run_django(code.format(""), DEBUG="1", REDIS_URL=REDIS_URL)
+    assert before.returncode == 0, before.stderr
+    purged = run_django(code.format("p();"), DEBUG="1", REDIS_URL=REDIS_URL)
+    after = run_django(code.format(""), DEBUG="1", REDIS_URL=REDIS_URL)
+    assert int(purged.stdout) == int(before.stdout) + 1
+    assert int(after.stdout) == int(purged.stdout)
