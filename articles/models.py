@@ -189,6 +189,10 @@ class Article(models.Model):
     wire_guid = models.CharField(_("identifiant de dépêche"), max_length=255, blank=True, editable=False)
     wire_version = models.PositiveIntegerField(_("version de dépêche"), null=True, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True, editable=False)
+    wire_first_created = models.DateTimeField(_("créée par l’agence le"), null=True, blank=True, editable=False)
+    wire_version_created = models.DateTimeField(_("version de l’agence du"), null=True, blank=True, editable=False)
+    # What the wire item says beyond the article fields (subjects, editor's note, flags): never shown to readers.
+    wire_meta = models.JSONField(_("métadonnées de dépêche"), default=dict, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 

@@ -1,0 +1,634 @@
+"""AFP wire ingest (NewsML-G2): parse → validate → apply, one transaction per item.
+
+`ingest_paths()` is what the `ingest_newsml` command and the drop-folder task call. Each news item
+ends as one `ItemResult`: created, updated, unchanged, withdrawn, skipped or rejected (with the
+reason). Field mapping and the version / withdrawal rules: ../shared/newsml/FORMAT.md and docs/wire.md.
+"""
+
+import html
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+import reversion
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from articles.cache import purge_public_pages
+from articles.models import Article, Correction, Section, Source, SubjectMapping, WireWithdrawal, unique_slug
+from articles.sanitize import sanitize_html
+
+logger = logging.getLogger(__name__)
+
+G2 = "{http://iptc.org/std/nar/2006-10-01/}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+USABLE, WITHHELD, CANCELED = "stat:usable", "stat:withheld", "stat:canceled"
+PUB_STATUSES = {USABLE: USABLE, WITHHELD: WITHHELD, CANCELED: CANCELED, "stat:cancelled": CANCELED}
+TEXT_CLASS = "ninat:text"
+CORRECTION = "sig:correction"
+COUNTRY_PREFIX = "iso3166-1a2:"
+FALLBACK_SECTION_SLUG = "monde"
+
+# Body elements kept (FORMAT.md: paragraphs, intertitles, links, emphasis, lists, quotes);
+# the articles.sanitize allow-list runs afterwards as well, like on every save.
+KEEP_TAGS = {"p", "h2", "h3", "h4", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "br", "a", "sub", "sup"}
+# Elements dropped together with their content; any other element is unwrapped to its text.
+DROP_TAGS = {
+    "head", "title", "script", "style", "iframe", "frame", "object", "embed", "applet", "svg", "math",
+    "form", "input", "button", "select", "textarea", "noscript", "template", "img", "video", "audio",
+    "canvas", "picture", "source", "link", "meta", "base",
+}  # fmt: skip
+SAFE_HREF = re.compile(r"^https?://", re.IGNORECASE)
+HEADLINE_FROM_BODY_CHARS = 100
+
+
+class Outcome(models.TextChoices):
+    CREATED = "created", gettext_lazy("créée")
+    UPDATED = "updated", gettext_lazy("mise à jour")
+    UNCHANGED = "unchanged", gettext_lazy("inchangée")
+    WITHDRAWN = "withdrawn", gettext_lazy("retirée")
+    SKIPPED = "skipped", gettext_lazy("ignorée")
+    REJECTED = "rejected", gettext_lazy("rejetée")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """What became of one news item (or of a whole file that could not be read)."""
+
+    file: str
+    outcome: Outcome
+    guid: str = ""
+    version: int | None = None
+    reason: str = ""
+    article_id: int | None = None
+
+    def __str__(self):
+        version = f" v{self.version}" if self.version is not None else ""
+        parts = [f"{self.outcome.label:<12}", self.file]
+        if self.guid:
+            parts.append(f"{self.guid}{version}")
+        if self.reason:
+            parts.append(f"— {self.reason}")
+        return " ".join(parts)
+
+
+class Malformed(ValueError):
+    """An item (or a file) that must be rejected; the message is the reason shown to operators."""
+
+
+@dataclass(frozen=True, slots=True)
+class WireItem:
+    """One newsItem, read and validated, not yet applied."""
+
+    guid: str
+    version: int
+    item_class: str
+    pub_status: str
+    first_created: datetime
+    version_created: datetime
+    embargoed: datetime | None = None
+    ed_note: str = ""
+    signals: tuple[str, ...] = ()
+    headline: str = ""
+    slugline: str = ""
+    standfirst: str = ""
+    body: str = ""
+    byline: str = ""
+    dateline: str = ""
+    place: str = ""
+    countries: tuple[str, ...] = ()
+    subjects: tuple[tuple[str, str], ...] = ()
+    keywords: tuple[str, ...] = ()
+    language: str = "fr"
+    credit: str = "AFP"
+    rights: str = ""
+    replaces_guid: str = ""
+    flags: tuple[str, ...] = ()
+
+    @property
+    def is_correction(self):
+        return CORRECTION in self.signals
+
+
+@dataclass(slots=True)
+class Lookups:
+    """Reference rows read once per run rather than once per item."""
+
+    source: Source
+    mappings: dict[str, SubjectMapping] = field(default_factory=dict)
+    fallback_section: Section | None = None
+
+    @classmethod
+    def load(cls):
+        return cls(
+            source=Source.objects.get(slug="afp"),
+            mappings={m.qcode: m for m in SubjectMapping.objects.select_related("section")},
+            fallback_section=Section.objects.filter(slug=FALLBACK_SECTION_SLUG).first() or Section.objects.first(),
+        )
+
+
+# --- Reading files ------------------------------------------------------------------------------
+
+
+def wire_files(paths):
+    """The files to ingest: named files as given, directories walked recursively for *.xml, sorted."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml" and not p.name.startswith(".")
+            )
+        else:
+            yield path
+
+
+def ingest_paths(paths, *, auto_publish=None, lookups=None):
+    """Ingest every item of every file under `paths`; yield one ItemResult per item."""
+    lookups = lookups or Lookups.load()
+    for path in wire_files(paths):
+        yield from ingest_file(path, auto_publish=auto_publish, lookups=lookups)
+
+
+def ingest_file(path, *, auto_publish=None, lookups=None):
+    """Ingest one NewsML-G2 file. A file that cannot be read gives one rejected result."""
+    path = Path(path)
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > settings.WIRE_MAX_FILE_BYTES:
+            raise Malformed(
+                _("fichier trop gros (%(size)d octets, limite %(limit)d)")
+                % {"size": size, "limit": settings.WIRE_MAX_FILE_BYTES}
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        return [ItemResult(name, Outcome.REJECTED, reason=_("fichier illisible : %s") % exc.strerror)]
+    except Malformed as exc:
+        return [ItemResult(name, Outcome.REJECTED, reason=str(exc))]
+    return ingest_bytes(data, name=name, auto_publish=auto_publish, lookups=lookups)
+
+
+def ingest_bytes(data, *, name, auto_publish=None, lookups=None):
+    if auto_publish is None:
+        auto_publish = settings.WIRE_AUTO_PUBLISH
+    try:
+        elements = parse_message(data)
+    except Malformed as exc:
+        logger.warning("wire: rejected %s: %s", name, exc)
+        return [ItemResult(name, Outcome.REJECTED, reason=str(exc))]
+    lookups = lookups or Lookups.load()
+    results = []
+    for element in elements:
+        guid = element.get("guid", "").strip()
+        try:
+            item = parse_item(element)
+        except Malformed as exc:
+            logger.warning("wire: rejected an item of %s (%s): %s", name, guid or "no guid", exc)
+            results.append(ItemResult(name, Outcome.REJECTED, guid=guid, reason=str(exc)))
+            continue
+        try:
+            results.append(apply_item(item, file=name, auto_publish=auto_publish, lookups=lookups))
+        except Malformed as exc:
+            results.append(ItemResult(name, Outcome.REJECTED, guid=guid, version=item.version, reason=str(exc)))
+    return results
+
+
+# --- Parsing and validation ---------------------------------------------------------------------
+
+
+def parse_message(data):
+    """The newsItem elements of a newsMessage (or a bare newsItem). DTDs and entities are refused."""
+    if len(data) > settings.WIRE_MAX_FILE_BYTES:
+        raise Malformed(_("fichier trop gros (limite %d octets)") % settings.WIRE_MAX_FILE_BYTES)
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise Malformed(_("DTD ou entité interdite (%s)") % type(exc).__name__) from exc
+    except ParseError as exc:
+        raise Malformed(_("XML mal formé : %s") % exc) from exc
+    if root.tag == f"{G2}newsItem":
+        return [root]
+    if root.tag != f"{G2}newsMessage":
+        raise Malformed(_("racine inattendue : %s (newsMessage ou newsItem NewsML-G2 attendu)") % root.tag)
+    items = [child for item_set in root.findall(f"{G2}itemSet") for child in item_set if _local(child) == "newsItem"]
+    if not items:
+        raise Malformed(_("aucun newsItem dans le message"))
+    return items
+
+
+def parse_item(el):
+    """Read and validate one newsItem; raise Malformed with the reason when it cannot be imported."""
+    if el.tag != f"{G2}newsItem":
+        raise Malformed(_("newsItem hors de l’espace de noms NewsML-G2 : %s") % el.tag)
+    guid = (el.get("guid") or "").strip()
+    if not guid:
+        raise Malformed(_("attribut guid manquant"))
+    if len(guid) > Article._meta.get_field("wire_guid").max_length:
+        raise Malformed(_("guid trop long"))
+    raw_version = (el.get("version") or "").strip()
+    if not raw_version.isdigit() or int(raw_version) < 1:
+        raise Malformed(_("version absente ou non entière positive : %r") % raw_version)
+
+    meta = el.find(f"{G2}itemMeta")
+    if meta is None:
+        raise Malformed(_("itemMeta manquant"))
+    item_class = _attr(meta, "itemClass", "qcode")
+    if not item_class:
+        raise Malformed(_("itemMeta/itemClass manquant"))
+    status_code = _attr(meta, "pubStatus", "qcode") or USABLE
+    if status_code not in PUB_STATUSES:
+        raise Malformed(_("pubStatus inconnu : %s") % status_code)
+    pub_status = PUB_STATUSES[status_code]
+    content = el.find(f"{G2}contentMeta")
+    if content is None:
+        content = el.makeelement(f"{G2}contentMeta", {})
+    version_text = _text(meta, "versionCreated")
+    if not version_text:
+        raise Malformed(_("itemMeta/versionCreated manquant"))
+    version_created = _date(version_text, "versionCreated")
+    first_text = _text(meta, "firstCreated") or _text(content, "contentCreated")
+    first_created = _date(first_text, "firstCreated") if first_text else version_created
+    embargo_text = _text(meta, "embargoed")
+    embargoed = _date(embargo_text, "embargoed") if embargo_text else None
+    ed_note = "\n".join(_clean(" ".join(n.itertext())) for n in meta.findall(f"{G2}edNote")).strip()
+    signals = tuple(s.get("qcode", "") for s in meta.findall(f"{G2}signal") if s.get("qcode"))
+    replaces = ""
+    for link in meta.findall(f"{G2}link"):
+        if link.get("rel") == "irel:previousVersion" and link.get("residref", guid) != guid:
+            replaces = link.get("residref", "")
+
+    common = {
+        "guid": guid,
+        "version": int(raw_version),
+        "item_class": item_class,
+        "pub_status": pub_status,
+        "first_created": first_created,
+        "version_created": version_created,
+        "embargoed": embargoed,
+        "ed_note": ed_note,
+        "signals": signals,
+        "replaces_guid": replaces,
+    }
+    if item_class != TEXT_CLASS or pub_status == CANCELED:
+        # Skipped or withdrawn: only the identity matters, the content is never imported.
+        return WireItem(**common, headline=_text(content, "headline"))
+
+    flags = []
+    body_el = _xhtml_body(el)
+    headline = _text(content, "headline")
+    standfirst = ""
+    for description in content.findall(f"{G2}description"):
+        if description.get("role", "drol:summary") == "drol:summary":
+            standfirst = _clean(" ".join(description.itertext()))
+            break
+    lead = None
+    if not standfirst and body_el is not None:
+        lead = next((child for child in body_el if _local(child) == "p" and _clean(_all_text(child))), None)
+        if lead is not None:
+            standfirst = _clean(_all_text(lead))
+    body = _render_children(body_el, skip=lead) if body_el is not None else ""
+    # The XHTML's indentation is noise; a newline between tags renders the same and reads better.
+    body = re.sub(r">\s+<", ">\n<", sanitize_html(body))
+    body_text = _clean(_all_text(body_el)) if body_el is not None else ""
+    if not headline and not body_text:
+        raise Malformed(_("dépêche sans titre ni texte"))
+    if not headline:
+        headline = _truncate(body_text, HEADLINE_FROM_BODY_CHARS)
+        flags.append(_("titre absent, tiré du texte : à relire"))
+    if embargoed is None and re.search(r"\bembargo", ed_note, re.IGNORECASE):
+        flags.append(_("embargo mentionné dans la note de l’agence : à vérifier avant publication"))
+
+    located = content.find(f"{G2}located")
+    place = ""
+    countries = []
+    if located is not None:
+        place = _name(located) or located.get("literal", "")
+        for broader in located.findall(f"{G2}broader"):
+            if broader.get("type") == "cptype:country" and broader.get("qcode", "").startswith(COUNTRY_PREFIX):
+                countries.append(broader.get("qcode")[len(COUNTRY_PREFIX) :].upper())
+    dateline = _text(content, "dateline")
+    if not place and dateline:
+        place = dateline.split(",")[0]
+    subjects = []
+    for subject in content.findall(f"{G2}subject"):
+        qcode = subject.get("qcode", "").strip()
+        if not qcode:
+            continue
+        subjects.append((qcode, _name(subject)))
+        if qcode.startswith(COUNTRY_PREFIX):
+            countries.append(qcode[len(COUNTRY_PREFIX) :].upper())
+    creator = content.find(f"{G2}creator")
+    byline = _text(content, "by") or (_name(creator) if creator is not None else "")
+    language = _attr(content, "language", "tag") or el.get(XML_LANG) or "fr"
+    rights = el.find(f"{G2}rightsInfo")
+
+    return WireItem(
+        **common,
+        headline=headline[:255],
+        slugline=_text(content, "slugline"),
+        standfirst=standfirst,
+        body=body,
+        byline=byline[:255],
+        dateline=dateline,
+        place=place[:150],
+        countries=tuple(dict.fromkeys(countries)),
+        subjects=tuple(subjects),
+        keywords=tuple(k for k in (_clean(kw.text or "") for kw in content.findall(f"{G2}keyword")) if k),
+        language=language[:10],
+        credit=(_text(content, "creditline") or "AFP")[:100],
+        rights=_text(rights, "copyrightNotice") if rights is not None else "",
+        flags=tuple(flags),
+    )
+
+
+def _local(el):
+    return el.tag.rpartition("}")[2] if isinstance(el.tag, str) else ""
+
+
+def _clean(text):
+    return " ".join(text.split())
+
+
+def _all_text(el):
+    return " ".join(el.itertext()) if el is not None else ""
+
+
+def _text(parent, tag):
+    el = parent.find(f"{G2}{tag}")
+    return _clean(_all_text(el)) if el is not None else ""
+
+
+def _attr(parent, tag, attr):
+    el = parent.find(f"{G2}{tag}")
+    return (el.get(attr) or "").strip() if el is not None else ""
+
+
+def _name(el):
+    """The element's <name>, in French when there is one."""
+    names = el.findall(f"{G2}name")
+    for name in names:
+        if name.get(XML_LANG, "").startswith("fr"):
+            return _clean(name.text or "")
+    return _clean(names[0].text or "") if names else ""
+
+
+def _date(text, label):
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise Malformed(_("date illisible dans %(field)s : %(value)r") % {"field": label, "value": text}) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _truncate(text, limit):
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _xhtml_body(item):
+    for inline in item.iterfind(f"{G2}contentSet/{G2}inlineXML"):
+        if inline.get("contenttype", "application/xhtml+xml") == "application/xhtml+xml":
+            body = inline.find(f"{XHTML}html/{XHTML}body")
+            if body is not None:
+                return body
+    return None
+
+
+def _render_children(el, *, skip=None):
+    parts = [html.escape(el.text or "", quote=False)]
+    for child in el:
+        if child is not skip:
+            parts.append(_render(child))
+        parts.append(html.escape(child.tail or "", quote=False))
+    return "".join(parts)
+
+
+def _render(el):
+    """XHTML element → HTML text, keeping only KEEP_TAGS and safe links (nh3 runs afterwards too)."""
+    tag = _local(el)
+    if not tag or tag in DROP_TAGS:
+        return ""
+    inner = _render_children(el)
+    if tag not in KEEP_TAGS:
+        return inner
+    if tag == "br":
+        return "<br>"
+    attrs = ""
+    if tag == "a":
+        href = (el.get("href") or "").strip()
+        if not SAFE_HREF.match(href):
+            return inner
+        attrs = f' href="{html.escape(href)}"'
+    return f"<{tag}{attrs}>{inner}</{tag}>"
+
+
+# --- Applying -----------------------------------------------------------------------------------
+
+
+def apply_item(item, *, file="", auto_publish=None, lookups=None):
+    """Apply one validated item in its own transaction; a concurrent insert of the same guid is retried once."""
+    if auto_publish is None:
+        auto_publish = settings.WIRE_AUTO_PUBLISH
+    lookups = lookups or Lookups.load()
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                return _apply(item, file=file, auto_publish=auto_publish, lookups=lookups)
+        except IntegrityError:
+            # Another ingest created this guid (or took this slug) between our read and our insert:
+            # on the retry the row is there and the version rules decide.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _apply(item, *, file, auto_publish, lookups):
+    def result(outcome, reason="", article=None):
+        return ItemResult(file, outcome, guid=item.guid, version=item.version, reason=reason, article_id=article)
+
+    if item.pub_status == CANCELED:
+        return _withdraw(item, result=result)
+    tombstone = WireWithdrawal.objects.filter(guid=item.guid).first()
+    if tombstone is not None:
+        return result(
+            Outcome.UNCHANGED, _("dépêche retirée le %s, jamais réimportée") % f"{tombstone.withdrawn_at:%Y-%m-%d}"
+        )
+    if item.item_class != TEXT_CLASS:
+        return result(Outcome.SKIPPED, _("type %s non importé") % item.item_class)
+
+    article = Article.objects.select_for_update().filter(wire_guid=item.guid).first()
+    if article is None:
+        article = _create(item, auto_publish=auto_publish, lookups=lookups)
+        return result(Outcome.CREATED, _status_note(article, item), article.pk)
+    if article.wire_version is not None and item.version <= article.wire_version:
+        return result(
+            Outcome.UNCHANGED, _("version %d déjà importée ou plus récente") % article.wire_version, article.pk
+        )
+    _update(article, item, auto_publish=auto_publish, lookups=lookups)
+    return result(Outcome.UPDATED, _status_note(article, item), article.pk)
+
+
+def _status_note(article, item):
+    notes = [str(article.get_status_display())]
+    if item.pub_status == WITHHELD:
+        notes.append(_("retenue par l’agence"))
+    if item.embargoed and item.embargoed > timezone.now():
+        notes.append(_("sous embargo jusqu’au %s") % f"{item.embargoed:%Y-%m-%d %H:%M} UTC")
+    if item.is_correction:
+        notes.append(_("correction"))
+    notes.extend(item.flags)
+    return ", ".join(notes)
+
+
+def _article_fields(item, lookups):
+    return {
+        "headline": item.headline,
+        "standfirst": item.standfirst,
+        "body": item.body,
+        "byline": item.byline,
+        "dateline": item.place,
+        "language": item.language,
+        "credit_line": item.credit,
+        "section": _section(item, lookups),
+        "wire_version": item.version,
+        "wire_first_created": item.first_created,
+        "wire_version_created": item.version_created,
+        "wire_meta": {
+            "pub_status": item.pub_status,
+            "signals": list(item.signals),
+            "embargoed": item.embargoed.isoformat() if item.embargoed else None,
+            "ed_note": item.ed_note,
+            "dateline": item.dateline,
+            "countries": list(item.countries),
+            "subjects": [{"qcode": q, "name": n} for q, n in item.subjects],
+            "keywords": list(item.keywords),
+            "rights": item.rights,
+            "replaces_guid": item.replaces_guid,
+            "flags": list(item.flags),
+        },
+    }
+
+
+def _section(item, lookups):
+    """The section of the first mapped country (the dateline's first), else of the first mapped subject."""
+    codes = [f"{COUNTRY_PREFIX}{c}" for c in item.countries] + [q for q, _name in item.subjects]
+    for code in codes:
+        mapping = lookups.mappings.get(code)
+        if mapping is not None and mapping.section is not None:
+            return mapping.section
+    if lookups.fallback_section is None:
+        raise Malformed(_("aucune rubrique pour classer la dépêche"))
+    return lookups.fallback_section
+
+
+def _tags(item, lookups):
+    tags = {}
+    for qcode, _name in item.subjects:
+        mapping = lookups.mappings.get(qcode)
+        if mapping is not None and mapping.tag:
+            tags.setdefault(mapping.tag.lower(), mapping.tag)
+    for keyword in item.keywords:
+        tags.setdefault(keyword.lower(), keyword[:100])
+    return list(tags.values())
+
+
+def _may_publish(item, auto_publish):
+    return auto_publish and item.pub_status == USABLE and not item.flags
+
+
+def _publish_time(item):
+    """When an auto-published dispatch becomes visible: its embargo if any, else when AFP first sent it."""
+    return max(item.embargoed, item.first_created) if item.embargoed else item.first_created
+
+
+def _create(item, *, auto_publish, lookups):
+    article = Article(source=lookups.source, wire_guid=item.guid, **_article_fields(item, lookups))
+    article.slug = unique_slug(item.slugline or item.headline)
+    if item.version_created > item.first_created:
+        article.updated_at = item.version_created
+    if _may_publish(item, auto_publish):
+        article.status = Article.Status.PUBLISHED
+        article.publish_at = _publish_time(item)
+    else:
+        article.status = Article.Status.DRAFT
+        article.publish_at = item.embargoed
+    with reversion.create_revision():
+        reversion.set_comment(_("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version})
+        article.save()
+        article.tags.set(_tags(item, lookups))
+    if article.status == Article.Status.PUBLISHED:
+        transaction.on_commit(purge_public_pages)
+    return article
+
+
+def _update(article, item, *, auto_publish, lookups):
+    previous_version = article.wire_version
+    was_public = article.status == Article.Status.PUBLISHED
+    for name, value in _article_fields(item, lookups).items():
+        setattr(article, name, value)
+    article.updated_at = item.version_created
+    if item.pub_status == WITHHELD and article.status == Article.Status.PUBLISHED:
+        article.status = Article.Status.DRAFT
+    elif article.status == Article.Status.DRAFT and _may_publish(item, auto_publish):
+        article.status = Article.Status.PUBLISHED
+        article.publish_at = _publish_time(item)
+    elif article.status == Article.Status.DRAFT and item.embargoed:
+        article.publish_at = item.embargoed
+    comment = _("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version}
+    if item.is_correction:
+        comment = _("Correction de l’agence : %s") % comment
+    with reversion.create_revision():
+        reversion.set_comment(comment)
+        article.save()
+        article.tags.set(_tags(item, lookups))
+    if item.is_correction:
+        Correction.objects.create(
+            article=article,
+            wrong=_("La version %d de cette dépêche AFP.") % previous_version,
+            right=item.ed_note
+            or _("L’AFP a diffusé une version corrigée de cette dépêche (version %d).") % item.version,
+        )
+    if was_public or article.status == Article.Status.PUBLISHED:
+        transaction.on_commit(purge_public_pages)
+
+
+def _withdraw(item, *, result):
+    """Tombstone the guid, unpublish its article at once; rewrites based on it are flagged by the admin."""
+    tombstone, created = WireWithdrawal.objects.get_or_create(
+        guid=item.guid, defaults={"version": item.version, "note": item.ed_note}
+    )
+    if not created and item.version > tombstone.version:
+        tombstone.version = item.version
+        tombstone.save(update_fields=["version"])
+    article = Article.objects.select_for_update().filter(wire_guid=item.guid).first()
+    if article is None:
+        if created:
+            return result(Outcome.WITHDRAWN, _("jamais importée : retrait mémorisé"))
+        return result(Outcome.UNCHANGED, _("retrait déjà mémorisé"))
+    if article.withdrawn_at is not None:
+        return result(Outcome.UNCHANGED, _("déjà retirée"), article.pk)
+    article.status = Article.Status.UNPUBLISHED
+    article.withdrawn_at = timezone.now()
+    article.wire_version = max(article.wire_version or 0, item.version)
+    article.wire_meta = {**article.wire_meta, "pub_status": CANCELED, "withdrawal_note": item.ed_note}
+    with reversion.create_revision():
+        reversion.set_comment(_("Dépêche retirée par l’agence (version %d)") % item.version)
+        article.save()
+    transaction.on_commit(purge_public_pages)
+    rewrites = article.rewrites.count()
+    reason = _("dépubliée partout")
+    if rewrites:
+        reason += ", " + _("%d article(s) réécrit(s) signalé(s) aux éditeurs") % rewrites
+    return result(Outcome.WITHDRAWN, reason, article.pk)
