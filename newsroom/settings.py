@@ -233,3 +233,73 @@ WIRE_DROP_DIR = Path(env("WIRE_DROP_DIR", VAR_DIR / "wire"))
 WIRE_MAX_FILE_BYTES = env_int("WIRE_MAX_FILE_BYTES", 5 * 1024 * 1024)
 # Share of 8-word sequences copied from the dispatch above which the admin warns.
 OVERLAP_WARNING_THRESHOLD = float(env("OVERLAP_WARNING_THRESHOLD", "0.3"))
+
+# --- Editorial workflow (admin) ---------------------------------------------------------
+# How long a signed « Aperçu » share link for an unpublished article stays valid, in seconds.
+PREVIEW_LINK_MAX_AGE = env_int("PREVIEW_LINK_MAX_AGE", 7 * 24 * 60 * 60)
+# « En cours d’édition par … » is shown while someone else opened the article this many seconds ago.
+EDITING_PRESENCE_SECONDS = env_int("EDITING_PRESENCE_SECONDS", 5 * 60)
+# Images uploaded from the editor: largest file (bytes) and largest picture (width × height).
+ARTICLE_IMAGE_MAX_BYTES = env_int("ARTICLE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
+ARTICLE_IMAGE_MAX_PIXELS = env_int("ARTICLE_IMAGE_MAX_PIXELS", 40_000_000)
+
+# CKEditor 5: the newsroom toolbar. Uploads go to the admin's validating view (staff with article rights).
+CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:articles_article_image_upload"
+CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
+CKEDITOR_5_MAX_FILE_SIZE = ARTICLE_IMAGE_MAX_BYTES // (1024 * 1024)  # MB, for the package's own upload URL
+CKEDITOR_5_CONFIGS = {
+    "default": {
+        "language": "fr",
+        "toolbar": {
+            "items": [
+                "heading",
+                "|",
+                "bold",
+                "italic",
+                "link",
+                "|",
+                "blockQuote",
+                "bulletedList",
+                "numberedList",
+                "|",
+                "insertImage",
+                "|",
+                "undo",
+                "redo",
+            ],
+            "shouldNotGroupWhenFull": True,
+        },
+        "heading": {
+            "options": [
+                {"model": "paragraph", "title": "Paragraphe", "class": "ck-heading_paragraph"},
+                {"model": "heading2", "view": "h2", "title": "Intertitre", "class": "ck-heading_heading2"},
+                {"model": "heading3", "view": "h3", "title": "Sous-intertitre", "class": "ck-heading_heading3"},
+            ]
+        },
+        "image": {
+            "toolbar": ["toggleImageCaption", "imageTextAlternative"],
+        },
+        "link": {"defaultProtocol": "https://"},
+        # Embedded media and raw HTML are off: what the sanitiser would strip is not offered at all.
+        "removePlugins": [
+            "MediaEmbed",
+            "HtmlEmbed",
+            "SourceEditing",
+            "GeneralHtmlSupport",
+            "FullPage",
+            "Markdown",
+            "Style",
+            "Font",
+            "Highlight",
+            "CodeBlock",
+            "Table",
+            "TableToolbar",
+            "TableCaption",
+            "TableProperties",
+            "TableCellProperties",
+            "Mention",
+            "TodoList",
+        ],
+    },
+}

@@ -1,0 +1,98 @@
+"""The newsroom's roles as Django groups, built from permissions. The matrix is in docs/workflow.md.
+
+`ensure_roles()` is called by the `roles` data migration and by `manage.py setup_roles`; it is
+idempotent and resets each group to exactly the permissions listed here.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+JOURNALIST = "Journaliste"
+EDITOR = "Éditeur"
+CHIEF_EDITOR = "Rédaction en chef"
+
+ROLE_LABELS = {JOURNALIST: _("Journaliste"), EDITOR: _("Éditeur"), CHIEF_EDITOR: _("Rédaction en chef")}
+
+# "app_label.codename". Which of their own articles a journalist may change is decided by
+# Article.can_edit(), on top of these permissions.
+JOURNALIST_PERMISSIONS = {
+    "articles.view_article",
+    "articles.add_article",
+    "articles.change_article",
+    "articles.submit_article",
+    "articles.view_section",
+    "articles.view_source",
+    "articles.view_author",
+    "articles.view_transition",
+    "articles.view_correction",
+    "taggit.view_tag",
+}
+EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
+    "articles.change_any_article",
+    "articles.publish_article",
+    "articles.unpublish_article",
+    "articles.correct_article",
+    "articles.add_correction",
+    "articles.view_wiredispatch",
+    "articles.change_wiredispatch",
+    "articles.add_author",
+    "articles.change_author",
+    "articles.view_subjectmapping",
+    "articles.view_wirewithdrawal",
+}
+CHIEF_EDITOR_PERMISSIONS = EDITOR_PERMISSIONS | {
+    "articles.delete_article",
+    "articles.add_section",
+    "articles.change_section",
+    "articles.delete_section",
+    "articles.add_source",
+    "articles.change_source",
+    "articles.delete_source",
+    "articles.delete_author",
+    "articles.change_correction",
+    "articles.add_subjectmapping",
+    "articles.change_subjectmapping",
+    "articles.delete_subjectmapping",
+    "taggit.add_tag",
+    "taggit.change_tag",
+    "taggit.delete_tag",
+    "auth.view_user",
+    "auth.add_user",
+    "auth.change_user",
+    "auth.view_group",
+}
+# Every permission of these apps goes to the chief editors, whatever models they hold today.
+CHIEF_EDITOR_APPS = {"newsletter"}
+
+ROLES = {
+    JOURNALIST: JOURNALIST_PERMISSIONS,
+    EDITOR: EDITOR_PERMISSIONS,
+    CHIEF_EDITOR: CHIEF_EDITOR_PERMISSIONS,
+}
+
+
+def ensure_roles(*, group_model=None, permission_model=None):
+    """Create or reset the three groups. Permissions that do not exist (yet) are skipped.
+
+    Returns {group name: number of permissions granted}.
+    """
+    if group_model is None:
+        from django.contrib.auth.models import Group as group_model
+        from django.contrib.auth.models import Permission as permission_model
+
+    granted = {}
+    for name, wanted in ROLES.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        perms = permission_model.objects.none()
+        for app_label in {label.split(".")[0] for label in wanted}:
+            codenames = [label.split(".")[1] for label in wanted if label.startswith(f"{app_label}.")]
+            perms |= permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        if name == CHIEF_EDITOR:
+            perms |= permission_model.objects.filter(content_type__app_label__in=CHIEF_EDITOR_APPS)
+        group.permissions.set(perms.distinct())
+        granted[name] = group.permissions.count()
+    return granted
+
+
+def is_journalist_only(user):
+    """A journalist who may not edit others' work: the admin narrows what they see to their own."""
+    return not user.is_superuser and not user.has_perm("articles.change_any_article")
