@@ -38,7 +38,7 @@ def sanitize_html(html):
     """Return `html` with every tag, attribute and URL scheme outside the allow-list removed."""
     if not html:
         return ""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
@@ -46,3 +46,6 @@ def sanitize_html(html):
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()
+    # The serializer writes U+00A0 as &nbsp;. French typography relies on non-breaking spaces
+    # and copy must be stored byte for byte, so put the character back (same meaning in HTML).
+    return cleaned.replace("&nbsp;", "\u00a0")

@@ -1,11 +1,19 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from articles import views
+from articles import feeds, views
+from articles.cache import public_page
+from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
+# Fixed paths come before the catch-all section pattern "<slug>/".
 urlpatterns = [
     path("", views.home, name="home"),
+    path("corrections/", views.CorrectionList.as_view(), name="corrections"),
+    path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
+    path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
+    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("mots-cles/<slug:slug>/", views.TagArticleList.as_view(), name="tag"),
     path("auteurs/<slug:slug>/", views.AuthorArticleList.as_view(), name="author"),
     path("<slug:slug>/", views.SectionArticleList.as_view(), name="section"),

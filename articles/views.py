@@ -1,49 +1,157 @@
+"""The public reading site: home, article pages, listings, corrections, error pages."""
+
+from django.db.models import Count, F, IntegerField, Q, Value
+from django.db.models.expressions import Window
+from django.db.models.functions import RowNumber
+from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from taggit.models import Tag
 
 from articles.cache import public_page
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, Correction, Section
+
+HOME_LATEST = 9
+HOME_BLOCK_SIZE = 4
+RELATED_COUNT = 5
 
 
 @public_page
 def home(request):
-    articles = Article.objects.published().for_listing()[:20]
-    return render(request, "articles/home.html", {"articles": articles})
+    latest = list(Article.objects.published().for_listing()[:HOME_LATEST])
+    sections = list(Section.objects.filter(on_home=True))
+    # One query for every section block: number each home section's stories by recency, keep the first few.
+    ranked = (
+        Article.objects.published()
+        .for_listing()
+        .filter(section__on_home=True)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("section_id"), order_by=[F("publish_at").desc(), F("id").desc()])
+        )
+        .filter(rank__lte=HOME_BLOCK_SIZE)
+        .order_by("section_id", "rank")
+    )
+    by_section = {}
+    for article in ranked:
+        by_section.setdefault(article.section_id, []).append(article)
+    blocks = [(section, by_section[section.pk]) for section in sections if section.pk in by_section]
+    return render(
+        request,
+        "articles/home.html",
+        {"lead": latest[0] if latest else None, "latest": latest[1:], "blocks": blocks},
+    )
+
+
+def related_articles(article, tags):
+    """Up to RELATED_COUNT published stories: those sharing most tags first, then the same section."""
+    tag_ids = [tag.pk for tag in tags]
+    candidates = Q(section_id=article.section_id)
+    if tag_ids:
+        candidates |= Q(tags__in=tag_ids)
+        shared = Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+    else:
+        shared = Value(0, output_field=IntegerField())
+    return list(
+        Article.objects.published()
+        .for_listing()
+        .filter(candidates)
+        .exclude(pk=article.pk)
+        .annotate(shared=shared)
+        .order_by("-shared", "-publish_at", "-id")[:RELATED_COUNT]
+    )
+
+
+def render_article(request, article, *, preview=False):
+    """The article page for any article; the admin preview and share links call it with preview=True."""
+    tags = list(article.tags.order_by("name"))
+    context = {
+        "article": article,
+        "authors": list(article.authors.all()),
+        "tags": tags,
+        "related": related_articles(article, tags),
+        "corrections": list(article.corrections.order_by("created_at", "id")),
+        "based_on_visible": bool(article.based_on_id and article.based_on.is_published),
+        "preview": preview,
+    }
+    response = render(request, "articles/article_detail.html", context)
+    if preview:
+        add_never_cache_headers(response)
+    return response
 
 
 @public_page
 def article_detail(request, section, slug):
-    article = get_object_or_404(Article.objects.published().select_related("section", "source"), slug=slug)
+    queryset = Article.objects.published().select_related(
+        "section", "source", "based_on", "based_on__section", "based_on__source"
+    )
+    article = get_object_or_404(queryset, slug=slug)
     if article.section.slug != section:
         return redirect(article, permanent=True)
-    return render(request, "articles/article_detail.html", {"article": article})
+    return render_article(request, article)
 
 
 class PublishedListMixin:
+    """Published stories, newest first, 20 a page; a page out of range or not a number is a 404."""
+
     paginate_by = 20
     template_name = "articles/article_list.html"
+    heading = ""
+    description = ""
+
+    @method_decorator(public_page)
+    def dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         return Article.objects.published().for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(heading=self.heading, description=self.description)
+        return context
 
 
 class SectionArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        self.heading, self.description = self.section.name, self.section.description
         return super().get_queryset().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
 
 
 class TagArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.heading = _("Mot-clé : %(tag)s") % {"tag": self.tag.name}
         return super().get_queryset().filter(tags=self.tag)
 
 
 class AuthorArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        self.heading, self.description = self.author.name, self.author.bio
         return super().get_queryset().filter(authors=self.author)
+
+
+@method_decorator(public_page, name="dispatch")
+class CorrectionList(ListView):
+    """Every correction made to a story readers can still see, newest first."""
+
+    paginate_by = 20
+    template_name = "articles/correction_list.html"
+
+    def get_queryset(self):
+        return (
+            Correction.objects.filter(article__in=Article.objects.published())
+            .select_related("article", "article__section")
+            .order_by("-created_at", "-id")
+        )
 
 
 def page_not_found(request, exception):
@@ -51,4 +159,5 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    # No request context: context processors or the database may be what failed.
+    return HttpResponseServerError(loader.get_template("500.html").render())

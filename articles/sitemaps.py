@@ -1,0 +1,31 @@
+"""sitemap.xml: published articles and sections."""
+
+from django.contrib.sitemaps import Sitemap
+
+from articles.models import Article, Section
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return (
+            Article.objects.published()
+            .select_related("section")
+            .only("slug", "section__slug", "modified_at", "publish_at")
+            .order_by("-publish_at", "-id")
+        )
+
+    def lastmod(self, item):
+        return item.modified_at
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "hourly"
+    priority = 0.6
+
+    def items(self):
+        return Section.objects.all()
+
+
+SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap}
