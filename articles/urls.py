@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from articles import feeds, views
+from articles import feeds, preview, views
 from articles.cache import public_page
 from articles.sitemaps import SITEMAPS
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
     path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("apercu/<str:token>/", preview.share_preview, name="share_preview"),
     path("mots-cles/<slug:slug>/", views.TagArticleList.as_view(), name="tag"),
     path("auteurs/<slug:slug>/", views.AuthorArticleList.as_view(), name="author"),
     path("<slug:slug>/", views.SectionArticleList.as_view(), name="section"),
