@@ -53,3 +53,7 @@ class WireWithdrawalAdmin(admin.ModelAdmin):
 class SubjectMappingAdmin(admin.ModelAdmin):
     list_display = ["qcode", "section", "tag"]
     search_fields = ["qcode", "tag"]
+
+
+# The « Fil AFP » (WireDispatch proxy) admin lives in its own module.
+from articles import admin_wire  # noqa: E402, F401

@@ -17,13 +17,24 @@ import reversion
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles.cache import purge_public_pages
-from articles.models import Article, Correction, Section, Source, SubjectMapping, WireWithdrawal, unique_slug
+from articles.models import (
+    Article,
+    Author,
+    Correction,
+    Section,
+    Source,
+    SubjectMapping,
+    Transition,
+    WireWithdrawal,
+    unique_slug,
+)
 from articles.sanitize import sanitize_html
 
 logger = logging.getLogger(__name__)
@@ -579,6 +590,8 @@ def _update(article, item, *, auto_publish, lookups):
     for name, value in _article_fields(item, lookups).items():
         setattr(article, name, value)
     article.updated_at = item.version_created
+    # An editor's form opened on the previous version must not overwrite this one.
+    article.edit_version += 1
     if item.pub_status == WITHHELD and article.status == Article.Status.PUBLISHED:
         article.status = Article.Status.DRAFT
     elif article.status == Article.Status.DRAFT and _may_publish(item, auto_publish):
@@ -619,16 +632,75 @@ def _withdraw(item, *, result):
         return result(Outcome.UNCHANGED, _("retrait déjà mémorisé"))
     if article.withdrawn_at is not None:
         return result(Outcome.UNCHANGED, _("déjà retirée"), article.pk)
+    from_status = article.status
     article.status = Article.Status.UNPUBLISHED
     article.withdrawn_at = timezone.now()
+    article.edit_version += 1
     article.wire_version = max(article.wire_version or 0, item.version)
     article.wire_meta = {**article.wire_meta, "pub_status": CANCELED, "withdrawal_note": item.ed_note}
     with reversion.create_revision():
         reversion.set_comment(_("Dépêche retirée par l’agence (version %d)") % item.version)
         article.save()
+    if from_status != article.status:
+        Transition.objects.create(
+            article=article, from_status=from_status, to_status=article.status, comment=_("Retrait de l’agence")
+        )
     transaction.on_commit(purge_public_pages)
     rewrites = article.rewrites.count()
     reason = _("dépubliée partout")
     if rewrites:
         reason += ", " + _("%d article(s) réécrit(s) signalé(s) aux éditeurs") % rewrites
     return result(Outcome.WITHDRAWN, reason, article.pk)
+
+
+# --- Editors' actions on a dispatch (the « Fil AFP » admin) ---------------------------------------
+
+
+def embargo_of(dispatch):
+    value = (dispatch.wire_meta or {}).get("embargoed")
+    return datetime.fromisoformat(value) if value else None
+
+
+def publish_dispatch(*, dispatch, user):
+    """« Publier tel quel »: publish the dispatch as received, at its embargo time if that is still ahead."""
+    if dispatch.withdrawn_at is not None:
+        raise ValidationError(_("Cette dépêche a été retirée par l’agence : elle ne peut plus être publiée."))
+    if (dispatch.wire_meta or {}).get("pub_status") == WITHHELD:
+        raise ValidationError(_("L’agence retient cette dépêche : attendez une version utilisable."))
+    embargo = embargo_of(dispatch)
+    at = embargo if embargo and embargo > timezone.now() else None
+    dispatch.publish(user=user, at=at, comment=_("Dépêche publiée telle quelle depuis le fil AFP"))
+
+
+def rewrite_dispatch(*, dispatch, user):
+    """« Réécrire »: a new in-house draft based on the dispatch, its text, section and tags carried over.
+
+    The draft starts as a copy; the overlap meter on its form tells the journalist when it has
+    become a rewrite. Its credit reads « avec AFP » through `based_on`.
+    """
+    if dispatch.withdrawn_at is not None:
+        raise ValidationError(_("Cette dépêche a été retirée par l’agence : elle ne peut pas être réécrite."))
+    if not user.has_perm("articles.add_article"):
+        raise PermissionDenied(_("Vous n’avez pas le droit de créer un article."))
+    with transaction.atomic(), reversion.create_revision():
+        article = Article.objects.create(
+            headline=dispatch.headline,
+            slug=unique_slug(dispatch.headline),
+            kicker=dispatch.kicker,
+            standfirst=dispatch.standfirst,
+            body=dispatch.body,
+            section=dispatch.section,
+            dateline=dispatch.dateline,
+            language=dispatch.language,
+            source=Source.objects.get(slug="redaction"),
+            based_on=dispatch,
+            created_by=user,
+            status=Article.Status.DRAFT,
+        )
+        article.tags.set(dispatch.tags.names())
+        author = Author.objects.filter(user=user).first()
+        if author is not None:
+            article.authors.add(author)
+        reversion.set_user(user)
+        reversion.set_comment(_("Réécriture de la dépêche %s") % (dispatch.wire_guid or dispatch.pk))
+    return article
