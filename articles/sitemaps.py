@@ -1,12 +1,14 @@
-"""sitemap.xml: published articles and sections."""
+"""sitemap.xml: an index pointing at the published articles (in pages) and the sections."""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 
 from articles.models import Article, Section
 
 
 class ArticleSitemap(Sitemap):
     changefreq = "daily"
+    limit = 5_000
 
     def items(self):
         return (
@@ -18,6 +20,10 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, item):
         return item.modified_at
+
+    def get_latest_lastmod(self):
+        # One aggregate instead of Django's default walk over every item.
+        return Article.objects.published().aggregate(latest=Max("modified_at"))["latest"]
 
 
 class SectionSitemap(Sitemap):

@@ -1,5 +1,5 @@
-from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path, re_path
 
 from articles import feeds, preview, views
 from articles.cache import public_page
@@ -13,9 +13,21 @@ urlpatterns = [
     path("corrections/", views.CorrectionList.as_view(), name="corrections"),
     path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
     path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
-    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        public_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("apercu/<str:token>/", preview.share_preview, name="share_preview"),
-    path("mots-cles/<slug:slug>/", views.TagArticleList.as_view(), name="tag"),
+    # taggit makes Unicode slugs (« coopération »): \w matches them.
+    re_path(r"^mots-cles/(?P<slug>[-\w]+)/$", views.TagArticleList.as_view(), name="tag"),
     path("auteurs/<slug:slug>/", views.AuthorArticleList.as_view(), name="author"),
     path("<slug:slug>/", views.SectionArticleList.as_view(), name="section"),
     path("<slug:section>/<slug:slug>/", views.article_detail, name="detail"),
