@@ -1,6 +1,29 @@
-from django.contrib import admin
+import json
+from datetime import timedelta
 
+import reversion
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.crypto import get_random_string
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from articles import preview, revisions
+from articles.cache import purge_public_pages
+from articles.forms import ArticleAdminForm, CorrectionForm, ImageUploadForm
 from articles.models import Article, Author, Correction, Section, Source, SubjectMapping, WireWithdrawal
+from articles.roles import is_journalist_only
 
 
 @admin.register(Section)
@@ -26,15 +49,495 @@ class AuthorAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+STATUS_COLOURS = {
+    "draft": "#6b7280",
+    "submitted": "#b45309",
+    "scheduled": "#6d28d9",
+    "published": "#15803d",
+    "unpublished": "#b91c1c",
+}
+
+# name: (button label, success message). The buttons post `_transition=<name>` with the change form.
+TRANSITIONS = {
+    "submit": (_("Soumettre à la relecture"), _("L’article est soumis à la relecture.")),
+    "publish": (_("Publier"), _("L’article est publié.")),
+    "schedule": (_("Programmer"), _("L’article est programmé.")),
+    "return_to_draft": (_("Renvoyer au rédacteur"), _("L’article est renvoyé au rédacteur.")),
+    "unpublish": (_("Dépublier"), _("L’article est dépublié.")),
+    "back_to_draft": (_("Remettre en brouillon"), _("L’article est redevenu un brouillon.")),
+}
+
+
+def _datetime(value):
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+def _user_name(user):
+    return (user.get_full_name() or user.get_username()) if user else "—"
+
+
+class MineFilter(admin.SimpleListFilter):
+    title = _("auteur")
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Mes articles"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.owned_by(request.user)
+        return queryset
+
+
+class WorkflowStatusFilter(admin.SimpleListFilter):
+    title = _("statut")
+    parameter_name = "etat"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", _("Brouillon")),
+            ("submitted", _("Soumis à la relecture")),
+            ("scheduled", _("Programmé")),
+            ("published", _("Publié")),
+            ("unpublished", _("Dépublié")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "scheduled":
+            return queryset.scheduled()
+        if value == "published":
+            return queryset.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+        if value in Article.Status.values:
+            return queryset.filter(status=value)
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "section", "status", "source", "publish_at"]
-    list_filter = ["status", "section", "source"]
-    search_fields = ["headline", "standfirst"]
+    form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
+    list_display = ["headline", "section", "status_badge", "source", "author_names", "publish_time"]
+    list_filter = [MineFilter, WorkflowStatusFilter, "section", "source", ("authors", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["headline", "kicker", "standfirst"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "source", "authors", "based_on"]
     list_select_related = ["section", "source"]
+    readonly_fields = ["status_badge", "workflow_history", "correction_notes"]
+    actions = ["submit_selected", "publish_selected", "unpublish_selected"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "kicker", "standfirst", "body"]}),
+        (_("Rubrique et signature"), {"fields": ["section", "tags", "authors", "byline", "dateline"]}),
+        (_("Source"), {"fields": ["source", "based_on", "credit_line"]}),
+        (
+            _("Image principale"),
+            {"fields": ["featured_image", "image_caption", "image_credit", "image_alt"], "classes": ["collapse"]},
+        ),
+        (_("Publication"), {"fields": ["status_badge", "publish_at", "updated_at"]}),
+        (_("Circuit de publication"), {"fields": ["workflow_history", "correction_notes"]}),
+    ]
+
+    # --- What each role sees and may change ---------------------------------------------
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).prefetch_related("authors")
+        if is_journalist_only(request.user):
+            queryset = queryset.owned_by(request.user)
+        return queryset
+
+    def get_search_results(self, request, queryset, search_term):
+        # The « d’après la dépêche » autocomplete lists agency dispatches, which journalists do not own.
+        if request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "based_on":
+            queryset = Article.objects.filter(source__is_agency=True, withdrawn_at__isnull=True)
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_view_permission(self, request, obj=None):
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or not is_journalist_only(request.user) or obj.is_owned_by(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or obj.can_edit(request.user)
+
+    def has_submit_permission(self, request):
+        return request.user.has_perm("articles.submit_article")
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    def has_unpublish_permission(self, request):
+        return request.user.has_perm("articles.unpublish_article")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_publish_permission(request):
+            return fieldsets
+        # Publish and update times are the editors' business: not in a journalist's form at all.
+        hidden = {"publish_at", "updated_at"}
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        in_house = Source.objects.filter(is_agency=False).order_by("pk").first()
+        if in_house is not None:
+            initial.setdefault("source", in_house.pk)
+        return initial
+
+    # --- Saving: one revision per save, transitions after the save ------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with reversion.create_revision(manage_manually=False):
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def log_addition(self, request, obj, message):
+        if reversion.is_active():
+            reversion.set_comment(_("Création"))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if reversion.is_active():
+            reversion.set_comment(self._change_summary(message))
+        return super().log_change(request, obj, message)
+
+    @staticmethod
+    def _change_summary(message):
+        if isinstance(message, list):
+            message = json.dumps(message)
+        return LogEntry(change_message=message).get_change_message() or _("Modification")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            obj.status = Article.Status.DRAFT
+        super().save_model(request, obj, form, change)
+        if change and obj.status == Article.Status.PUBLISHED:
+            transaction.on_commit(purge_public_pages)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        author = Author.objects.filter(user=request.user).first()
+        if not change and author is not None and not form.instance.authors.exists():
+            form.instance.authors.add(author)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if request.POST.get("_transition"):
+            self._apply_transition(request, obj, request.POST["_transition"])
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[obj.pk]))
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if request.POST.get("_transition"):
+            self._apply_transition(request, obj, request.POST["_transition"])
+            if self.has_view_permission(request, obj):
+                return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+        return super().response_change(request, obj)
+
+    def _apply_transition(self, request, obj, name):
+        """Run a transition button. The model method checks the user's right again: a crafted POST gets nowhere."""
+        user = request.user
+        methods = {
+            "submit": lambda: obj.submit(user=user),
+            "publish": lambda: obj.publish(user=user),
+            "schedule": lambda: obj.schedule(user=user, at=obj.publish_at),
+            "return_to_draft": lambda: obj.return_to_draft(
+                user=user, comment=request.POST.get("_transition_comment", "")
+            ),
+            "unpublish": lambda: obj.unpublish(user=user, comment=request.POST.get("_transition_comment", "")),
+            "back_to_draft": lambda: obj.back_to_draft(user=user),
+        }
+        if name not in methods:
+            messages.error(request, _("Action inconnue."))
+            return False
+        try:
+            methods[name]()
+        except PermissionDenied as error:
+            messages.error(request, str(error) or _("Action non autorisée."))
+            return False
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return False
+        messages.success(request, TRANSITIONS[name][1])
+        return True
+
+    # --- The change form page ---------------------------------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        article = obj if obj is not None else Article(created_by=request.user)
+        names = [n for n in article.available_transitions(request.user) if n in TRANSITIONS]
+        context["workflow_buttons"] = [{"name": n, "label": TRANSITIONS[n][0]} for n in names]
+        context["can_correct"] = obj is not None and obj.can_correct(request.user)
+        context["comment_needed"] = "return_to_draft" in names or "unpublish" in names
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._announce_other_editors(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _announce_other_editors(self, request, object_id):
+        """« En cours d’édition par X »: who else opened this article in the last minutes (shared cache)."""
+        key = f"article-editing:{object_id}"
+        now = timezone.now()
+        window = timedelta(seconds=settings.EDITING_PRESENCE_SECONDS)
+        present = {uid: seen for uid, seen in (cache.get(key) or {}).items() if now - seen[1] < window}
+        for uid, (name, opened_at) in present.items():
+            if uid != request.user.pk:
+                messages.warning(
+                    request,
+                    _("En cours d’édition par %(name)s (ouvert à %(time)s).")
+                    % {"name": name, "time": formats.time_format(timezone.localtime(opened_at))},
+                )
+        present[request.user.pk] = (_user_name(request.user), now)
+        cache.set(key, present, settings.EDITING_PRESENCE_SECONDS)
+
+    # --- Columns and read-only blocks --------------------------------------------------------
+
+    @admin.display(description=_("statut"), ordering="status")
+    def status_badge(self, obj):
+        if obj.pk is None:
+            return "—"
+        key = "scheduled" if obj.is_scheduled else obj.status
+        label = _("Programmé") if obj.is_scheduled else obj.get_status_display()
+        return format_html(
+            '<span class="status-badge status-{}" style="background:{};color:#fff;padding:2px 8px;'
+            'border-radius:10px;white-space:nowrap">{}</span>',
+            key,
+            STATUS_COLOURS[key],
+            label,
+        )
+
+    @admin.display(description=_("auteurs"))
+    def author_names(self, obj):
+        return obj.byline or ", ".join(author.name for author in obj.authors.all()) or "—"
+
+    @admin.display(description=_("publication"), ordering="publish_at")
+    def publish_time(self, obj):
+        if obj.publish_at is None:
+            return "—"
+        if obj.is_scheduled:
+            return _("Programmé pour %(date)s") % {"date": _datetime(obj.publish_at)}
+        return _datetime(obj.publish_at)
+
+    @admin.display(description=_("historique"))
+    def workflow_history(self, obj):
+        if obj.pk is None:
+            return "—"
+        rows = obj.transitions.select_related("user")
+        if not rows:
+            return _("Aucune transition pour l’instant.")
+        return format_html(
+            '<table class="workflow-history"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>'
+            "</tr></thead><tbody>{}</tbody></table>",
+            _("Date"),
+            _("Par"),
+            _("De"),
+            _("Vers"),
+            _("Commentaire"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        _datetime(t.created_at),
+                        _user_name(t.user),
+                        t.get_from_status_display(),
+                        t.get_to_status_display(),
+                        t.comment,
+                    )
+                    for t in rows
+                ),
+            ),
+        )
+
+    @admin.display(description=_("corrections"))
+    def correction_notes(self, obj):
+        if obj.pk is None or not obj.corrections.exists():
+            return "—"
+        return format_html_join(
+            "",
+            "<p>{} ({}) : « {} » → « {} »</p>",
+            (
+                (_datetime(c.created_at), _user_name(c.user), c.wrong, c.right)
+                for c in obj.corrections.select_related("user")
+            ),
+        )
+
+    # --- Bulk actions, limited by role ------------------------------------------------------
+
+    def _bulk(self, request, queryset, method, done_message):
+        done, refused = 0, 0
+        for article in queryset:
+            try:
+                method(article)
+            except (PermissionDenied, ValidationError):
+                refused += 1
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        if refused:
+            self.message_user(
+                request, _("%(count)d article(s) ignoré(s) : action impossible.") % {"count": refused}, messages.WARNING
+            )
+
+    @admin.action(description=_("Soumettre à la relecture"), permissions=["submit"])
+    def submit_selected(self, request, queryset):
+        self._bulk(request, queryset, lambda a: a.submit(user=request.user), _("%(count)d article(s) soumis."))
+
+    @admin.action(description=_("Publier maintenant"), permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._bulk(request, queryset, lambda a: a.publish(user=request.user), _("%(count)d article(s) publié(s)."))
+
+    @admin.action(description=_("Dépublier"), permissions=["unpublish"])
+    def unpublish_selected(self, request, queryset):
+        self._bulk(request, queryset, lambda a: a.unpublish(user=request.user), _("%(count)d article(s) dépublié(s)."))
+
+    def changelist_view(self, request, extra_context=None):
+        if is_journalist_only(request.user):
+            extra_context = {"title": _("Mes articles"), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
+    # --- Custom pages: preview, share link, versions, correction, image upload ---------------
+
+    def get_urls(self):
+        custom = [
+            ("image-upload/", self.image_upload_view, "image_upload"),
+            ("<path:object_id>/apercu/", self.preview_view, "preview"),
+            ("<path:object_id>/partager/", self.share_view, "share"),
+            ("<path:object_id>/versions/", self.versions_view, "versions"),
+            ("<path:object_id>/versions/comparer/", self.compare_view, "compare"),
+            ("<path:object_id>/versions/<int:version_id>/restaurer/", self.restore_view, "restore"),
+            ("<path:object_id>/corriger/", self.correct_view, "correct"),
+        ]
+        urls = [
+            path(route, self.admin_site.admin_view(func), name=f"articles_article_{name}")
+            for route, func, name in custom
+        ]
+        return urls + super().get_urls()
+
+    def _article_or_404(self, request, object_id, *, change=False):
+        article = get_object_or_404(self.get_queryset(request), pk=object_id)
+        allowed = self.has_change_permission(request, article) if change else self.has_view_permission(request, article)
+        if not allowed:
+            raise PermissionDenied
+        return article
+
+    def _page(self, request, article, template, title, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": article,
+                "title": title,
+                "subtitle": str(article),
+                "has_view_permission": True,
+                **context,
+            },
+        )
+
+    def preview_view(self, request, object_id):
+        return preview.render_preview(request, self._article_or_404(request, object_id))
+
+    def share_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        expires = timezone.now() + timedelta(seconds=settings.PREVIEW_LINK_MAX_AGE)
+        return self._page(
+            request,
+            article,
+            "admin/articles/article/share_link.html",
+            _("Lien d’aperçu à partager"),
+            share_url=preview.share_url(article),
+            expires_at=expires,
+        )
+
+    def versions_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        return self._page(
+            request,
+            article,
+            "admin/articles/article/versions.html",
+            _("Versions de l’article"),
+            versions=revisions.versions_of(article),
+            can_restore=self.has_change_permission(request, article),
+        )
+
+    def compare_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        versions = revisions.versions_of(article)
+        try:
+            old = versions.get(pk=request.GET.get("a"))
+            new = versions.get(pk=request.GET.get("b"))
+        except (ValueError, versions.model.DoesNotExist):
+            messages.error(request, _("Choisissez deux versions à comparer."))
+            return HttpResponseRedirect(reverse("admin:articles_article_versions", args=[article.pk]))
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        return self._page(
+            request,
+            article,
+            "admin/articles/article/compare.html",
+            _("Comparaison de deux versions"),
+            old=old,
+            new=new,
+            rows=revisions.compare(old, new),
+        )
+
+    def restore_view(self, request, object_id, version_id):
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:articles_article_versions", args=[object_id]))
+        article = self._article_or_404(request, object_id, change=True)
+        version = get_object_or_404(revisions.versions_of(article), pk=version_id)
+        revisions.restore(article, version, user=request.user)
+        messages.success(request, _("La version choisie est restaurée ; elle devient la version actuelle."))
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+
+    def correct_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        if not article.can_correct(request.user):
+            raise PermissionDenied
+        form = CorrectionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                article.correct(user=request.user, wrong=form.cleaned_data["wrong"], right=form.cleaned_data["right"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("La correction est publiée au pied de l’article."))
+                return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        return self._page(
+            request,
+            article,
+            "admin/articles/article/correct.html",
+            _("Corriger l’article"),
+            form=form,
+        )
+
+    def image_upload_view(self, request):
+        return _image_upload(request, self)
+
+
+@require_POST
+def _image_upload(request, model_admin):
+    """CKEditor's upload endpoint: staff who may write articles, real images within limits, under MEDIA_ROOT."""
+    if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
+        return JsonResponse({"error": {"message": str(_("Vous ne pouvez pas envoyer d’image."))}}, status=403)
+    form = ImageUploadForm(files=request.FILES)
+    if not form.is_valid():
+        message = " ".join(form.errors.get("upload", [])) or str(_("Fichier refusé."))
+        return JsonResponse({"error": {"message": message}}, status=400)
+    upload = form.cleaned_data["upload"]
+    upload.seek(0)
+    name = default_storage.save(
+        f"articles/body/{timezone.now():%Y/%m}/{get_random_string(16).lower()}.{form.extension}", upload
+    )
+    return JsonResponse({"url": default_storage.url(name)})
 
 
 @admin.register(Correction)

@@ -430,14 +430,14 @@ class Article(models.Model):
             # Check against the locked, stored state: a stale object or a crafted request changes nothing.
             locked = type(self).objects.select_for_update().get(pk=self.pk)
             self._copy_workflow_fields(locked)
-            if not permitted():
-                raise PermissionDenied(denied)
             # Among published articles only a scheduled one may move on to published (rescheduled, or now).
             published_now = self.status == self.Status.PUBLISHED and not self.is_scheduled
             if self.status not in from_statuses or (published_now and to_status == self.Status.PUBLISHED):
                 raise ValidationError(
                     _("Impossible depuis l’état « %(status)s ».") % {"status": self.get_status_display()}
                 )
+            if not permitted():
+                raise PermissionDenied(denied)
             from_status = self.status
             self.status = to_status
             for name, value in changes.items():
