@@ -13,18 +13,7 @@ urlpatterns = [
     path("corrections/", views.CorrectionList.as_view(), name="corrections"),
     path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
     path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
-    path(
-        "sitemap.xml",
-        public_page(sitemap_views.index),
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "articles:sitemap_section"},
-        name="sitemap",
-    ),
-    path(
-        "sitemap-<section>.xml",
-        public_page(sitemap_views.sitemap),
-        {"sitemaps": SITEMAPS},
-        name="sitemap_section",
-    ),
+    path("sitemap.xml", public_page(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("apercu/<str:token>/", preview.share_preview, name="share_preview"),
     # taggit makes Unicode slugs (« coopération »): \w matches them.
     re_path(r"^mots-cles/(?P<slug>[-\w]+)/$", views.TagArticleList.as_view(), name="tag"),
