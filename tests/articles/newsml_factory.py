@@ -40,7 +40,10 @@ def news_item(
         for q, n in subjects
     )
     if country:
-        subject_xml += f'<subject type="cpnat:geoArea" qcode="iso3166-1a2:{country}"><name xml:lang="fr">{country}</name></subject>'
+        subject_xml += (
+            f'<subject type="cpnat:geoArea" qcode="iso3166-1a2:{country}">'
+            f'<name xml:lang="fr">{country}</name></subject>'
+        )
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     return f"""<newsItem guid="{escape(guid)}" version="{version}" standard="NewsML-G2" xml:lang="fr">
   <itemMeta>

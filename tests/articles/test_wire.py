@@ -404,7 +404,10 @@ MALFORMED = {
     "no versionCreated": (news_message(ITEM.replace("versionCreated", "other")), "versionCreated"),
     "bad date": (news_message(_replace(ITEM, "2024-01-01T08:00:00Z</first", "hier</first")), "date illisible"),
     "unknown status": (news_message(_replace(ITEM, "stat:usable", "stat:maybe")), "pubStatus"),
-    "no headline no body": (news_message(news_item(guid="urn:test:empty", headline="", paragraphs=())), "sans titre ni texte"),
+    "no headline no body": (
+        news_message(news_item(guid="urn:test:empty", headline="", paragraphs=())),
+        "sans titre ni texte",
+    ),
 }
 
 
