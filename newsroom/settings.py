@@ -303,3 +303,24 @@ CKEDITOR_5_CONFIGS = {
         ],
     },
 }
+
+# --- Newsletter (docs/newsletter.md) ----------------------------------------------------------
+# Messages per second per sending worker (0: as fast as the server takes them).
+NEWSLETTER_SEND_RATE = float(env("NEWSLETTER_SEND_RATE", "0"))
+# Deliveries a worker claims at once; all of a batch go over one SMTP connection.
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 200)
+# Send tasks queued per edition, so that several db_worker processes share it.
+NEWSLETTER_PARALLEL_TASKS = env_int("NEWSLETTER_PARALLEL_TASKS", 4)
+# Seconds after which a dead worker's claimed deliveries are taken back.
+NEWSLETTER_LEASE_SECONDS = env_int("NEWSLETTER_LEASE_SECONDS", 600)
+# Attempts before a temporarily refused message is given up, and the first back-off in seconds (doubles).
+NEWSLETTER_MAX_ATTEMPTS = env_int("NEWSLETTER_MAX_ATTEMPTS", 5)
+NEWSLETTER_RETRY_BACKOFF = env_int("NEWSLETTER_RETRY_BACKOFF", 60)
+# Re-send a message a killed worker may or may not have handed over (risking a duplicate).
+NEWSLETTER_RESEND_UNCERTAIN = env_bool("NEWSLETTER_RESEND_UNCERTAIN", False)
+# Confirmation links expire after this many seconds; a pending address is re-sent at most once per interval.
+NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 3 * 24 * 3600)
+NEWSLETTER_CONFIRM_RESEND_INTERVAL = env_int("NEWSLETTER_CONFIRM_RESEND_INTERVAL", 15 * 60)
+# Sign-up attempts allowed per IP address per window (seconds).
+NEWSLETTER_SIGNUP_LIMIT = env_int("NEWSLETTER_SIGNUP_LIMIT", 10)
+NEWSLETTER_SIGNUP_WINDOW = env_int("NEWSLETTER_SIGNUP_WINDOW", 3600)

@@ -1,0 +1,699 @@
+"""The digest flow: assemble an edition, render it once, fan it out, hand each message over exactly once.
+
+Exactly-once rests on the Delivery ledger (one row per edition and subscriber, unique):
+
+* A worker *claims* a small batch of queued rows in one short transaction (PostgreSQL:
+  ``SELECT … FOR UPDATE SKIP LOCKED``; SQLite: the IMMEDIATE transaction serialises writers) and marks
+  them ``sending`` with a claim token and ``claimed_at`` (a lease).
+* It sends the batch strictly in id order, and commits each outcome (sent, retry, failed, skipped)
+  right after the server answers, before touching the next row. So, of one claim's rows still marked
+  ``sending``, only the lowest id can have been handed to the server; every other one was never tried.
+* If the worker stops on an exception it releases the rows it had not tried. If it is killed, the lease
+  runs out and the next worker re-queues the untried rows and treats the single in-flight row as
+  *uncertain*: it was perhaps accepted by the server, perhaps not. It is not sent again (a subscriber is
+  never mailed twice) unless NEWSLETTER_RESEND_UNCERTAIN is on; it is marked failed with a clear
+  reason, so the count of such rows (at most one per killed worker) is visible in the admin.
+* Every message carries a Message-ID derived from its delivery, the same on every attempt, so a
+  duplicate (a lost "250 OK" after DATA, RFC 1047) is identifiable and collapsed by most mailboxes.
+"""
+
+import logging
+import secrets
+import smtplib
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import formataddr, parseaddr
+from zoneinfo import ZoneInfo
+
+import css_inline
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
+from django.db.models import Exists, F, Min, OuterRef, Q
+from django.tasks import default_task_backend
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from articles.models import Article
+from newsletter.models import Delivery, Edition, EditionArticle, Frequency, Newsletter, Subscriber
+
+logger = logging.getLogger(__name__)
+
+PARIS = ZoneInfo("Europe/Paris")
+UNSUBSCRIBE_PLACEHOLDER = "__NEWSLETTER_UNSUBSCRIBE_URL__"
+PREFERENCES_PLACEHOLDER = "__NEWSLETTER_PREFERENCES_URL__"
+UNCERTAIN_ERROR = (
+    "Envoi incertain : le processus d’envoi s’est arrêté pendant la remise de ce message au serveur. "
+    "Non renvoyé pour ne pas risquer un doublon."
+)
+
+
+def setting(name):
+    return getattr(settings, name)
+
+
+# --- Assembling ---------------------------------------------------------------------------------
+
+
+def default_subject(newsletter, when):
+    day = date_format(timezone.localtime(when, PARIS), "j F Y")
+    if newsletter.frequency == Frequency.WEEKLY:
+        return _("%(name)s — la semaine du %(day)s") % {"name": newsletter.name, "day": day}
+    return _("%(name)s — %(day)s") % {"name": newsletter.name, "day": day}
+
+
+def assemble_edition(*, newsletter, now=None, automatic=False):
+    """A draft edition of the stories published since the newsletter's previous edition."""
+    now = now or timezone.now()
+    previous = newsletter.editions.order_by("-period_end").first()
+    if previous is not None:
+        start = previous.period_end
+    else:
+        start = now - (timedelta(days=7) if newsletter.frequency == Frequency.WEEKLY else timedelta(days=1))
+    articles = (
+        Article.objects.published()
+        .filter(publish_at__gt=start, publish_at__lte=now)
+        .order_by("section__order", "-publish_at")
+        .values_list("id", flat=True)
+    )
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        edition = Edition.objects.create(
+            newsletter=newsletter,
+            subject=default_subject(newsletter, now),
+            period_start=start,
+            period_end=now,
+            automatic=automatic,
+        )
+        EditionArticle.objects.bulk_create(
+            EditionArticle(edition=edition, article_id=article_id, position=(i + 1) * 10)
+            for i, article_id in enumerate(articles)
+        )
+    return edition
+
+
+def latest_slot(frequency, now):
+    """The most recent automatic sending time at or before `now`: 07:00 Paris, daily or on Monday."""
+    local = timezone.localtime(now, PARIS)
+    slot = local.replace(hour=7, minute=0, second=0, microsecond=0)
+    if slot > local:
+        slot -= timedelta(days=1)
+    if frequency == Frequency.WEEKLY:
+        slot -= timedelta(days=slot.weekday())
+    # Rebuild through the zone so a slot across a DST change stays 07:00 local time.
+    return datetime(slot.year, slot.month, slot.day, 7, tzinfo=PARIS)
+
+
+def assemble_due_editions(*, now=None):
+    """Assemble and start the automatic editions whose time has come; return them.
+
+    Safe to run from several machines at once: the newsletter row is locked while it is checked.
+    """
+    now = now or timezone.now()
+    editions = []
+    for newsletter_id in Newsletter.objects.filter(auto_send=True).values_list("id", flat=True):
+        with transaction.atomic():
+            newsletter = Newsletter.objects.select_for_update().get(pk=newsletter_id)
+            slot = latest_slot(newsletter.frequency, now)
+            if newsletter.editions.filter(automatic=True, period_end__gte=slot).exists():
+                continue
+            edition = assemble_edition(newsletter=newsletter, now=now, automatic=True)
+        start_edition(edition=edition, now=now)
+        editions.append(edition)
+    return editions
+
+
+def start_due_editions(*, now=None):
+    """Start scheduled editions whose time has passed and relaunch stalled ones; return how many."""
+    now = now or timezone.now()
+    started = 0
+    for edition in Edition.objects.filter(status=Edition.Status.SCHEDULED, scheduled_at__lte=now):
+        started += start_edition(edition=edition, now=now)
+    lease = timedelta(seconds=setting("NEWSLETTER_LEASE_SECONDS"))
+    stalled = Edition.objects.filter(status=Edition.Status.SENDING).filter(
+        Exists(
+            Delivery.objects.filter(edition=OuterRef("pk")).filter(
+                Q(status=Delivery.Status.QUEUED, next_attempt_at__isnull=True)
+                | Q(status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
+                | Q(status=Delivery.Status.SENDING, claimed_at__lt=now - lease)
+            )
+        )
+    )
+    for edition in stalled:
+        enqueue_workers(edition_id=edition.pk, count=1)
+    return started
+
+
+# --- Starting -----------------------------------------------------------------------------------
+
+
+def recipients_for(edition, *, section_ids):
+    """Active subscribers of the edition's frequency who follow none, or one of `section_ids`."""
+    through = Subscriber.sections.through
+    return (
+        Subscriber.objects.active()
+        .filter(frequency=edition.newsletter.frequency)
+        .filter(
+            ~Exists(through.objects.filter(subscriber_id=OuterRef("pk")))
+            | Exists(through.objects.filter(subscriber_id=OuterRef("pk"), section_id__in=section_ids))
+        )
+    )
+
+
+def start_edition(*, edition, now=None, enqueue=True):
+    """Move a draft or scheduled edition to sending: one queued delivery per recipient, then workers.
+
+    Idempotent: an edition already sending or sent is left alone (returns False).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        moved = Edition.objects.filter(
+            pk=edition.pk, status__in=[Edition.Status.DRAFT, Edition.Status.SCHEDULED]
+        ).update(status=Edition.Status.SENDING, started_at=now)
+        if not moved:
+            return False
+        edition.refresh_from_db()
+        section_ids = set(edition.visible_articles().values_list("section_id", flat=True))
+        if section_ids:
+            ids = recipients_for(edition, section_ids=section_ids).order_by("id").values_list("id", flat=True)
+            batch = []
+            for subscriber_id in ids.iterator(chunk_size=5000):
+                batch.append(Delivery(edition_id=edition.pk, subscriber_id=subscriber_id))
+                if len(batch) >= 5000:
+                    Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+                    batch = []
+            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+    if not section_ids:
+        finish_if_done(edition_id=edition.pk)
+    elif enqueue:
+        # With the database backend the task rows commit with the caller's transaction, if any.
+        enqueue_workers(edition_id=edition.pk)
+    return True
+
+
+def schedule_edition(*, edition, when):
+    """Schedule a draft edition. A worker starts it at `when` (or assemble_editions, run every minute)."""
+    updated = Edition.objects.filter(pk=edition.pk, status__in=[Edition.Status.DRAFT, Edition.Status.SCHEDULED]).update(
+        status=Edition.Status.SCHEDULED, scheduled_at=when
+    )
+    if updated and default_task_backend.supports_defer:
+        from newsletter.tasks import start_scheduled_edition
+
+        start_scheduled_edition.using(run_after=when).enqueue(edition.pk)
+    return bool(updated)
+
+
+def enqueue_workers(*, edition_id, count=None, run_after=None):
+    from newsletter.tasks import send_edition_task
+
+    task = send_edition_task
+    if run_after is not None and default_task_backend.supports_defer:
+        task = task.using(run_after=run_after)
+    for _i in range(count or setting("NEWSLETTER_PARALLEL_TASKS")):
+        task.enqueue(edition_id)
+
+
+def finish_if_done(*, edition_id, now=None):
+    """Mark the edition sent once no delivery is left queued or in flight."""
+    pending = Delivery.objects.filter(
+        edition_id=edition_id, status__in=[Delivery.Status.QUEUED, Delivery.Status.SENDING]
+    )
+    if pending.exists():
+        return False
+    return bool(
+        Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).update(
+            status=Edition.Status.SENT, finished_at=now or timezone.now()
+        )
+    )
+
+
+# --- Rendering ----------------------------------------------------------------------------------
+
+
+def absolute(path):
+    return f"{settings.SITE_URL}{path}"
+
+
+def sender_domain():
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
+def from_address(newsletter=None):
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    display = (newsletter.from_name if newsletter else "") or name or settings.SITE_NAME
+    return formataddr((display, address))
+
+
+def list_headers(*, unsubscribe_url, list_id):
+    """Headers the large mailbox providers require of bulk senders (RFC 2369, 2919, 8058)."""
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": list_id,
+    }
+
+
+def inline_css(html):
+    return css_inline.inline(html)
+
+
+@dataclass
+class Variant:
+    """The edition as rendered for one set of followed sections, links left as placeholders."""
+
+    html: str
+    text: str
+    article_count: int
+
+
+@dataclass
+class EditionRenderer:
+    """Renders an edition once per distinct article selection; only links change per subscriber."""
+
+    edition: Edition
+    articles: list = field(init=False)
+    _variants: dict = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        self.articles = list(self.edition.visible_articles())
+        self.section_ids = {article.section_id for article in self.articles}
+        self.list_id = formataddr((self.edition.newsletter.name, f"{self.edition.newsletter.slug}.{sender_domain()}"))
+        self.from_email = from_address(self.edition.newsletter)
+
+    def variant(self, followed=frozenset()):
+        """The rendering for a subscriber following `followed` (empty: all); None if nothing for them."""
+        key = frozenset(followed) & self.section_ids if followed else None
+        if key is not None and not key:
+            return None
+        if key not in self._variants:
+            if len(self._variants) > 256:
+                self._variants.clear()
+            articles = self.articles if key is None else [a for a in self.articles if a.section_id in key]
+            self._variants[key] = self.render(articles)
+        return self._variants[key]
+
+    def render(self, articles):
+        groups = []
+        for article in articles:
+            if not groups or groups[-1]["section"].pk != article.section_id:
+                groups.append({"section": article.section, "articles": []})
+            groups[-1]["articles"].append(
+                {
+                    "headline": article.headline,
+                    "kicker": article.kicker,
+                    "standfirst": article.standfirst,
+                    "credit": article_credit(article),
+                    "url": absolute(article.get_absolute_url()),
+                }
+            )
+        # Sections appear in the order of their first article, which the editor controls.
+        merged = {}
+        for group in groups:
+            merged.setdefault(group["section"].pk, {"section": group["section"], "articles": []})
+            merged[group["section"].pk]["articles"].extend(group["articles"])
+        context = {
+            "edition": self.edition,
+            "newsletter": self.edition.newsletter,
+            "groups": list(merged.values()),
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "web_url": absolute(self.edition.get_absolute_url()),
+            "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+            "preferences_url": PREFERENCES_PLACEHOLDER,
+        }
+        with translation.override(settings.LANGUAGE_CODE):
+            html = inline_css(render_to_string("newsletter/email/edition.html", context))
+            text = render_to_string("newsletter/email/edition.txt", context)
+        return Variant(html=html, text=text, article_count=len(articles))
+
+    def message(self, variant, *, subscriber, delivery_id=None, to=None):
+        unsubscribe_url = absolute(reverse("newsletter:unsubscribe", args=[subscriber.link_token()]))
+        preferences_url = absolute(reverse("newsletter:preferences", args=[subscriber.link_token()]))
+        html = variant.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
+            PREFERENCES_PLACEHOLDER, preferences_url
+        )
+        text = variant.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
+            PREFERENCES_PLACEHOLDER, preferences_url
+        )
+        headers = list_headers(unsubscribe_url=unsubscribe_url, list_id=self.list_id)
+        headers["Message-ID"] = message_id_for(edition_id=self.edition.pk, subscriber_id=subscriber.pk, test=to)
+        message = EmailMultiAlternatives(
+            subject=self.edition.subject,
+            body=text,
+            from_email=self.from_email,
+            to=[to or subscriber.email],
+            headers=headers,
+        )
+        message.attach_alternative(html, "text/html")
+        # anymail: lets tracking webhooks find the delivery again.
+        message.metadata = {"edition": str(self.edition.pk), "subscriber": str(subscriber.pk)}
+        message.tags = [f"edition-{self.edition.pk}"]
+        return message
+
+
+def article_credit(article):
+    names = ", ".join(author.name for author in article.authors.all())
+    byline = article.byline or names
+    credit = str(article.credit)
+    if byline and credit:
+        return _("Par %(byline)s, %(credit)s") % {"byline": byline, "credit": credit}
+    if byline:
+        return _("Par %(byline)s") % {"byline": byline}
+    return credit
+
+
+def message_id_for(*, edition_id, subscriber_id, test=None):
+    """Stable per delivery, so a re-send of the same delivery is recognisable as a duplicate."""
+    if test:
+        return f"<newsletter.{edition_id}.test.{secrets.token_hex(6)}@{sender_domain()}>"
+    return f"<newsletter.{edition_id}.{subscriber_id}@{sender_domain()}>"
+
+
+def send_test(*, edition, to):
+    """Send the edition as a subscriber following every section would get it, to an editor's address."""
+    renderer = EditionRenderer(edition)
+    variant = renderer.variant()
+    if variant is None:
+        return False
+    sample = Subscriber(pk=0, email=to, token_key="apercu")  # noqa: S106 — a sample for previews, never saved
+    message = renderer.message(variant, subscriber=sample, to=to)
+    message.subject = _("[Test] %(subject)s") % {"subject": edition.subject}
+    mailers.default.send_messages([message])
+    return True
+
+
+def preview_html(*, edition, web=False):
+    """The HTML exactly as a subscriber following every section receives it.
+
+    For the public web version (`web`), the personal links lead to the sign-up page instead.
+    """
+    renderer = EditionRenderer(edition)
+    variant = renderer.variant()
+    if variant is None:
+        return None
+    if web:
+        signup = absolute(reverse("newsletter:subscribe"))
+        return variant.html.replace(UNSUBSCRIBE_PLACEHOLDER, signup).replace(PREFERENCES_PLACEHOLDER, signup)
+    sample = Subscriber(pk=0, email="apercu@example.org", token_key="apercu")  # noqa: S106 — a sample for previews, never saved
+    message = renderer.message(variant, subscriber=sample)
+    return message.alternatives[0].content
+
+
+def send_confirmation(*, subscriber):
+    """The double opt-in email, French, HTML and plain text, with a signed expiring link."""
+    confirm_url = absolute(reverse("newsletter:confirm", args=[subscriber.confirmation_token()]))
+    unsubscribe_url = absolute(reverse("newsletter:unsubscribe", args=[subscriber.link_token()]))
+    context = {
+        "confirm_url": confirm_url,
+        "unsubscribe_url": unsubscribe_url,
+        "site_name": settings.SITE_NAME,
+        "site_url": settings.SITE_URL,
+        "max_age_days": setting("NEWSLETTER_CONFIRM_MAX_AGE") // 86400,
+        "subscriber": subscriber,
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Confirmez votre inscription à la newsletter")
+        text = render_to_string("newsletter/email/confirmation.txt", context)
+        html = inline_css(render_to_string("newsletter/email/confirmation.html", context))
+    headers = list_headers(
+        unsubscribe_url=unsubscribe_url, list_id=formataddr(("Newsletter", f"newsletter.{sender_domain()}"))
+    )
+    message = EmailMultiAlternatives(subject, text, from_address(), [subscriber.email], headers=headers)
+    message.attach_alternative(html, "text/html")
+    mailers.default.send_messages([message])
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+CONNECTION, TRANSIENT, PERMANENT = "connection", "transient", "permanent"
+
+
+def classify(error):
+    """(kind, description, hard_bounce) for an exception raised while handing over one message."""
+    from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(error.recipients.values()), (550, b""))
+        detail = f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        return (PERMANENT, detail, True) if code >= 500 else (TRANSIENT, detail, False)
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        detail = f"{error.smtp_code} {text}"
+        if error.smtp_code == 421 or error.smtp_code < 400:
+            return CONNECTION, detail, False
+        return (PERMANENT, detail, False) if error.smtp_code >= 500 else (TRANSIENT, detail, False)
+    if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
+        return CONNECTION, f"{type(error).__name__}: {error}", False
+    if isinstance(error, smtplib.SMTPException):
+        return TRANSIENT, f"{type(error).__name__}: {error}", False
+    if isinstance(error, AnymailRecipientsRefused):
+        return PERMANENT, str(error)[:500], True
+    if isinstance(error, AnymailAPIError):
+        status = getattr(error, "status_code", None)
+        if status is None or status == 429 or status >= 500:
+            return TRANSIENT, str(error)[:500], False
+        return PERMANENT, str(error)[:500], False
+    if isinstance(error, AnymailError):
+        return TRANSIENT, str(error)[:500], False
+    if isinstance(error, ValueError):  # Django refuses an address it cannot encode
+        return PERMANENT, str(error)[:500], False
+    raise error
+
+
+class Pacer:
+    """Keeps one worker under NEWSLETTER_SEND_RATE messages per second (0: no limit)."""
+
+    def __init__(self, rate):
+        self.interval = 1 / rate if rate else 0
+        self.next_at = time.monotonic()
+
+    def wait(self):
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_at > now:
+            time.sleep(self.next_at - now)
+        self.next_at = max(self.next_at, now) + self.interval
+
+
+def recover_stale_claims(*, edition_id, now=None):
+    """Re-queue rows a dead worker never tried; settle the one per claim it may have been sending."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=setting("NEWSLETTER_LEASE_SECONDS"))
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(edition_id=edition_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+            .order_by("id")
+            .values_list("id", "claim")
+        )
+        if not rows:
+            return 0
+        first_of_claim = {}
+        for delivery_id, claim in rows:
+            first_of_claim.setdefault(claim, delivery_id)
+        uncertain = set(first_of_claim.values())
+        untried = [delivery_id for delivery_id, _claim in rows if delivery_id not in uncertain]
+        Delivery.objects.filter(id__in=untried).update(status=Delivery.Status.QUEUED, claim="", claimed_at=None)
+        if setting("NEWSLETTER_RESEND_UNCERTAIN"):
+            Delivery.objects.filter(id__in=uncertain).update(
+                status=Delivery.Status.QUEUED, claim="", claimed_at=None, error=UNCERTAIN_ERROR
+            )
+        else:
+            Delivery.objects.filter(id__in=uncertain).update(
+                status=Delivery.Status.FAILED, claim="", claimed_at=None, error=UNCERTAIN_ERROR
+            )
+            logger.warning("Edition %s: %d uncertain deliveries not re-sent", edition_id, len(uncertain))
+    return len(rows)
+
+
+def claim_batch(*, edition_id, claim, size, now=None):
+    """Atomically take up to `size` queued deliveries for this worker, lowest ids first."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(edition_id=edition_id, status=Delivery.Status.QUEUED)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("id")
+            .values_list("id", flat=True)[:size]
+        )
+        if ids:
+            Delivery.objects.filter(id__in=ids).update(status=Delivery.Status.SENDING, claim=claim, claimed_at=now)
+    if not ids:
+        return []
+    return list(
+        Delivery.objects.filter(id__in=ids, claim=claim)
+        .select_related("subscriber")
+        .only(
+            "id",
+            "attempts",
+            "edition_id",
+            "subscriber__id",
+            "subscriber__email",
+            "subscriber__status",
+            "subscriber__paused",
+            "subscriber__token_key",
+        )
+        .order_by("id")
+    )
+
+
+def followed_sections(subscriber_ids):
+    through = Subscriber.sections.through
+    followed = {}
+    for subscriber_id, section_id in through.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+        "subscriber_id", "section_id"
+    ):
+        followed.setdefault(subscriber_id, set()).add(section_id)
+    return followed
+
+
+def _settle(delivery, claim, **fields):
+    """Commit one delivery's outcome, guarded by the claim so a reclaimed row is never overwritten."""
+    return Delivery.objects.filter(pk=delivery.pk, claim=claim, status=Delivery.Status.SENDING).update(
+        claim="", claimed_at=None, **fields
+    )
+
+
+def backoff(attempts):
+    base = setting("NEWSLETTER_RETRY_BACKOFF")
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+@dataclass
+class RunResult:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    skipped: int = 0
+    interrupted: str = ""
+
+    def as_dict(self):
+        return {
+            "sent": self.sent,
+            "failed": self.failed,
+            "retried": self.retried,
+            "skipped": self.skipped,
+            "interrupted": self.interrupted,
+        }
+
+
+def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
+    """Send one claimed batch in id order, committing each outcome before the next message.
+
+    Returns False when the mail server is unreachable (the rest of the batch is released).
+    """
+    followed = followed_sections([delivery.subscriber_id for delivery in batch])
+    pending = list(batch)
+    connection_failures = 0
+    try:
+        while pending:
+            delivery = pending[0]
+            subscriber = delivery.subscriber
+            variant = renderer.variant(frozenset(followed.get(subscriber.pk, ()))) if subscriber.is_receiving else None
+            if variant is None:
+                reason = "Rien de nouveau dans ses rubriques" if subscriber.is_receiving else "Abonné parti"
+                _settle(delivery, claim, status=Delivery.Status.SKIPPED, error=reason)
+                result.skipped += 1
+                pending.pop(0)
+                continue
+            message = renderer.message(variant, subscriber=subscriber, delivery_id=delivery.pk)
+            pacer.wait()
+            try:
+                # Opened once and kept: every message of the run goes over the same connection.
+                mailer.open()
+                mailer.send_messages([message])
+            except Exception as error:
+                kind, detail, hard_bounce = classify(error)
+            else:
+                provider_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
+                _settle(
+                    delivery,
+                    claim,
+                    status=Delivery.Status.SENT,
+                    sent_at=timezone.now(),
+                    attempts=F("attempts") + 1,
+                    message_id=str(provider_id or message.extra_headers["Message-ID"])[:255],
+                    error="",
+                )
+                result.sent += 1
+                connection_failures = 0
+                pending.pop(0)
+                continue
+            attempts = delivery.attempts + 1
+            if kind == PERMANENT or attempts >= setting("NEWSLETTER_MAX_ATTEMPTS"):
+                _settle(delivery, claim, status=Delivery.Status.FAILED, attempts=attempts, error=detail)
+                if hard_bounce:
+                    subscriber.suppress(Subscriber.Status.BOUNCED, reason=detail)
+                result.failed += 1
+            else:
+                retry_at = timezone.now() + (timedelta(0) if kind == CONNECTION else backoff(attempts))
+                _settle(
+                    delivery,
+                    claim,
+                    status=Delivery.Status.QUEUED,
+                    attempts=attempts,
+                    error=detail,
+                    next_attempt_at=retry_at,
+                )
+                result.retried += 1
+            pending.pop(0)
+            if kind == CONNECTION:
+                mailer.close()
+                connection_failures += 1
+                if connection_failures >= 2:
+                    result.interrupted = detail
+                    return False
+        return True
+    finally:
+        if pending:
+            # Stopped early (server down, or an unexpected exception): give the untried rows back now
+            # rather than after the lease. A row handed to the server is never in `pending`.
+            Delivery.objects.filter(id__in=[d.pk for d in pending], claim=claim).update(
+                status=Delivery.Status.QUEUED, claim="", claimed_at=None
+            )
+
+
+def deliver_edition(*, edition_id, batch_size=None, rate=None, progress=None, max_messages=None):
+    """Send this edition's queued deliveries until none is left; safe to run on many workers at once."""
+    edition = Edition.objects.select_related("newsletter").get(pk=edition_id)
+    result = RunResult()
+    if edition.status != Edition.Status.SENDING:
+        return result
+    recover_stale_claims(edition_id=edition_id)
+    renderer = EditionRenderer(edition)
+    pacer = Pacer(setting("NEWSLETTER_SEND_RATE") if rate is None else rate)
+    size = batch_size or setting("NEWSLETTER_BATCH_SIZE")
+    claim = secrets.token_hex(8)
+    mailer = mailers.default
+    try:
+        while True:
+            batch = claim_batch(edition_id=edition_id, claim=claim, size=size)
+            if not batch:
+                break
+            if not deliver_batch(
+                batch=batch, claim=claim, renderer=renderer, mailer=mailer, pacer=pacer, result=result
+            ):
+                break
+            if progress:
+                progress(result)
+            if max_messages is not None and result.sent >= max_messages:
+                break
+    finally:
+        mailer.close()
+    if not finish_if_done(edition_id=edition_id) and default_task_backend.supports_defer:
+        # Retries wait for their back-off; a worker is booked for then. (assemble_editions, run every
+        # minute, also relaunches any edition left with due rows, e.g. with a backend that cannot defer.)
+        if result.interrupted:
+            resume_at = timezone.now() + backoff(1)
+        else:
+            resume_at = Delivery.objects.filter(edition_id=edition_id, status=Delivery.Status.QUEUED).aggregate(
+                at=Min("next_attempt_at")
+            )["at"]
+        if resume_at is not None:
+            enqueue_workers(edition_id=edition_id, count=1, run_after=max(resume_at, timezone.now()))
+    return result

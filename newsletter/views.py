@@ -1,0 +1,265 @@
+import json
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from articles.cache import public_page
+from newsletter import sending
+from newsletter.forms import CONSENT_TEXTS, CURRENT_CONSENT, PreferencesForm, SubscribeForm
+from newsletter.models import Edition, Subscriber
+from newsletter.tasks import send_confirmation_task
+
+
+def client_ip(request):
+    # REMOTE_ADDR is the proxy's address behind a load balancer; the proxy must set it from the
+    # client's (gunicorn --forwarded-allow-ips, or a middleware you trust). See docs/newsletter.md.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def rate_limited(request):
+    """True once this IP has made NEWSLETTER_SIGNUP_LIMIT sign-ups in the current window."""
+    key = f"newsletter:signup:{client_ip(request)}"
+    cache.add(key, 0, timeout=settings.NEWSLETTER_SIGNUP_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.NEWSLETTER_SIGNUP_WINDOW)
+        count = 1
+    return count > settings.NEWSLETTER_SIGNUP_LIMIT
+
+
+def record_signup(*, email, frequency, sections, consent_version, now):
+    """Create or refresh the pending sign-up; return the subscriber to mail, or None.
+
+    Whatever the state of the address, the visitor sees the same answer: the caller never tells
+    whether an address is new, pending or already subscribed.
+    """
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().by_email(email).first()
+        if subscriber is None:
+            subscriber = Subscriber.objects.create(
+                email=email, frequency=frequency, consent_at=now, consent_version=consent_version
+            )
+            subscriber.sections.set(sections)
+        elif subscriber.status == Subscriber.Status.ACTIVE:
+            # Changing an active subscriber's choices needs the preferences link, not just the address.
+            return None
+        else:
+            recently = (
+                subscriber.confirmation_sent_at
+                and (now - subscriber.confirmation_sent_at).total_seconds()
+                < settings.NEWSLETTER_CONFIRM_RESEND_INTERVAL
+            )
+            if recently:
+                return None
+            subscriber.frequency = frequency
+            subscriber.consent_at = now
+            subscriber.consent_version = consent_version
+            if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+                subscriber.status = Subscriber.Status.PENDING
+            subscriber.save()
+            subscriber.sections.set(sections)
+        subscriber.confirmation_token()  # sets a fresh nonce if none
+        subscriber.confirmation_sent_at = now
+        subscriber.save(update_fields=["confirm_nonce", "confirmation_sent_at", "updated_at"])
+    send_confirmation_task.enqueue(subscriber.pk)
+    return subscriber
+
+
+# The sign-up box is part of every cached public page, so it cannot carry a per-visitor CSRF token.
+# The endpoint is CSRF-exempt; a forged cross-site sign-up achieves nothing but a confirmation email,
+# which only the mailbox owner can act on (double opt-in), and the honeypot and per-IP limit stop bulk use.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def subscribe(request):
+    if request.method == "GET":
+        return render(request, "newsletter/subscribe.html", subscribe_context(SubscribeForm()))
+    form = SubscribeForm(request.POST)
+    if form.is_bot:
+        return redirect("newsletter:subscribe_done")
+    if rate_limited(request):
+        return render(
+            request,
+            "newsletter/message.html",
+            {
+                "title": _("Trop de tentatives"),
+                "message": _("Trop d’inscriptions depuis votre connexion. Réessayez dans une heure."),
+            },
+            status=429,
+        )
+    if not form.is_valid():
+        return render(request, "newsletter/subscribe.html", subscribe_context(form), status=400)
+    record_signup(
+        email=form.cleaned_data["email"],
+        frequency=form.cleaned_data["frequency"],
+        sections=form.cleaned_data["sections"],
+        consent_version=form.consent_version,
+        now=timezone.now(),
+    )
+    return redirect("newsletter:subscribe_done")
+
+
+def subscribe_context(form):
+    return {"form": form, "consent_text": CONSENT_TEXTS[CURRENT_CONSENT["page"]]}
+
+
+@public_page
+def subscribe_done(request):
+    return render(
+        request,
+        "newsletter/message.html",
+        {
+            "title": _("Vérifiez votre boîte de réception"),
+            "message": _(
+                "Si cette adresse n’est pas déjà abonnée, un courriel vient de vous être envoyé. "
+                "Cliquez sur le lien qu’il contient pour confirmer votre inscription."
+            ),
+        },
+    )
+
+
+def invalid_link(request, problem):
+    messages = {
+        "invalid": _("Ce lien n’est pas valide. Vérifiez qu’il a été copié en entier."),
+        "expired": _("Ce lien a expiré. Inscrivez-vous de nouveau pour recevoir un nouveau lien."),
+        "used": _("Ce lien a déjà servi. Inscrivez-vous de nouveau si nécessaire."),
+    }
+    return render(
+        request,
+        "newsletter/message.html",
+        {"title": _("Lien invalide"), "message": messages[problem], "show_signup": True},
+        status=400,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    subscriber, problem = Subscriber.read_confirmation_token(token)
+    if problem == "used" and subscriber.status == Subscriber.Status.ACTIVE:
+        return render(
+            request,
+            "newsletter/message.html",
+            {"title": _("Inscription confirmée"), "message": _("Votre inscription est déjà confirmée.")},
+        )
+    if problem:
+        return invalid_link(request, problem)
+    if request.method == "GET":
+        # A button, not an automatic confirmation: mail scanners open links, only a person presses it.
+        return render(request, "newsletter/confirm.html", {"subscriber": subscriber})
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+        if subscriber.confirm_nonce:
+            subscriber.confirm()
+    return render(
+        request,
+        "newsletter/message.html",
+        {
+            "title": _("Inscription confirmée"),
+            "message": _("Merci ! Vous recevrez désormais la newsletter à l’adresse %(email)s.")
+            % {"email": subscriber.email},
+            "preferences_url": subscriber_preferences_url(subscriber),
+        },
+    )
+
+
+def subscriber_preferences_url(subscriber):
+    from django.urls import reverse
+
+    return reverse("newsletter:preferences", args=[subscriber.link_token()])
+
+
+# RFC 8058: mailbox providers POST "List-Unsubscribe=One-Click" here with no cookie and no CSRF token,
+# and expect the address to be out on that request, with no further page to go through.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    subscriber = Subscriber.from_link_token(token)
+    if subscriber is None:
+        return invalid_link(request, "invalid")
+    if request.method == "GET":
+        return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
+    subscriber.unsubscribe(reason=_("Lien de désinscription"))
+    return render(
+        request,
+        "newsletter/message.html",
+        {
+            "title": _("Vous êtes désinscrit"),
+            "message": _("L’adresse %(email)s ne recevra plus la newsletter.") % {"email": subscriber.email},
+            "show_signup": True,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def preferences(request, token):
+    subscriber = Subscriber.from_link_token(token)
+    if subscriber is None:
+        return invalid_link(request, "invalid")
+    saved = False
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, instance=subscriber)
+        if form.is_valid():
+            form.save()
+            saved = True
+    else:
+        form = PreferencesForm(instance=subscriber)
+    return render(
+        request,
+        "newsletter/preferences.html",
+        {"form": form, "subscriber": subscriber, "token": token, "saved": saved},
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def export(request, token):
+    subscriber = Subscriber.from_link_token(token)
+    if subscriber is None:
+        return invalid_link(request, "invalid")
+    response = HttpResponse(
+        json.dumps(subscriber.export_data(), ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="newsletter-mes-donnees.json"'
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def erase(request, token):
+    subscriber = Subscriber.from_link_token(token)
+    if subscriber is None:
+        return invalid_link(request, "invalid")
+    if request.method == "GET":
+        return render(request, "newsletter/erase.html", {"subscriber": subscriber, "token": token})
+    subscriber.delete()
+    return render(
+        request,
+        "newsletter/message.html",
+        {
+            "title": _("Données effacées"),
+            "message": _("Votre adresse et tout ce qui s’y rapporte ont été effacés."),
+            "show_signup": True,
+        },
+    )
+
+
+@public_page
+def edition(request, pk):
+    """The web version of a sent edition (every section), read through the published articles."""
+    edition = Edition.objects.filter(pk=pk, status__in=[Edition.Status.SENDING, Edition.Status.SENT]).first()
+    if edition is None:
+        raise Http404
+    html = sending.preview_html(edition=edition, web=True)
+    return HttpResponse(html or "", content_type="text/html; charset=utf-8")
