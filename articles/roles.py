@@ -80,17 +80,38 @@ def ensure_roles(*, group_model=None, permission_model=None):
         from django.contrib.auth.models import Permission as permission_model
 
     granted = {}
-    for name, wanted in ROLES.items():
+    for name, perms in _wanted(permission_model).items():
         group, _created = group_model.objects.get_or_create(name=name)
+        group.permissions.set(perms)
+        granted[name] = group.permissions.count()
+    return granted
+
+
+def _wanted(permission_model):
+    """{group name: queryset of the permissions it should hold}, for the permissions that exist."""
+    wanted = {}
+    for name, labels in ROLES.items():
         perms = permission_model.objects.none()
-        for app_label in {label.split(".")[0] for label in wanted}:
-            codenames = [label.split(".")[1] for label in wanted if label.startswith(f"{app_label}.")]
+        for app_label in {label.split(".")[0] for label in labels}:
+            codenames = [label.split(".")[1] for label in labels if label.startswith(f"{app_label}.")]
             perms |= permission_model.objects.filter(content_type__app_label=app_label, codename__in=codenames)
         if name == CHIEF_EDITOR:
             perms |= permission_model.objects.filter(content_type__app_label__in=CHIEF_EDITOR_APPS)
-        group.permissions.set(perms.distinct())
-        granted[name] = group.permissions.count()
-    return granted
+        wanted[name] = perms.distinct()
+    return wanted
+
+
+def grant_missing_role_permissions(sender, *, apps, using="default", **kwargs):
+    """post_migrate receiver: add to existing role groups the permissions created since the roles migration."""
+    try:
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:
+        return
+    for name, permissions in _wanted(permission_model).items():
+        group = group_model.objects.using(using).filter(name=name).first()
+        if group is not None:
+            group.permissions.add(*permissions.using(using).exclude(group=group))
 
 
 def is_journalist_only(user):

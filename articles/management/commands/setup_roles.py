@@ -7,8 +7,8 @@ class Command(BaseCommand):
     help = "Create or reset the groups Journaliste, Éditeur and Rédaction en chef with their permissions."
 
     def handle(self, *args, **options):
-        from django.contrib.auth.management import create_permissions
         from django.apps import apps
+        from django.contrib.auth.management import create_permissions
 
         # Permissions are normally created after migrate; make sure they all exist first.
         for app_config in apps.get_app_configs():
