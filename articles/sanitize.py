@@ -32,6 +32,8 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+# CKEditor 5 marks captioned images <figure class="image">; no other class is kept.
+ALLOWED_CLASSES = {"figure": {"image"}}
 
 
 def sanitize_html(html):
@@ -43,6 +45,7 @@ def sanitize_html(html):
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
+        allowed_classes=ALLOWED_CLASSES,
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()
