@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles import preview, revisions
+from articles.admin_wire import WireProvenanceMixin
 from articles.cache import purge_public_pages
 from articles.forms import ArticleAdminForm, CorrectionForm, ImageUploadForm
 from articles.models import Article, Author, Correction, Section, Source, SubjectMapping, WireWithdrawal
@@ -114,7 +115,7 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ["headline", "section", "status_badge", "source", "author_names", "publish_time"]

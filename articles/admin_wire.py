@@ -115,12 +115,6 @@ class WireDispatchAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("articles.view_article") or request.user.has_perm("articles.change_article")
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
     def has_publish_permission(self, request):
         return request.user.has_perm("articles.publish_article")
 
@@ -279,7 +273,7 @@ class WireProvenanceMixin:
         return [*fieldsets, (_("D’après une dépêche"), {"fields": self.wire_provenance_fields})]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        article = self.get_object(request, object_id)
+        article = self.get_object(request, object_id) if request.method == "GET" else None
         if article is not None and article.based_on is not None and article.based_on.withdrawn_at is not None:
             self.message_user(request, withdrawn_message(article), messages.WARNING)
         return super().change_view(request, object_id, form_url, extra_context)
