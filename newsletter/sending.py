@@ -589,6 +589,7 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
     """
     followed = followed_sections([delivery.subscriber_id for delivery in batch])
     pending = list(batch)
+    handed_over = None  # the row whose message the server may have, until its outcome is committed
     connection_failures = 0
     try:
         while pending:
@@ -603,12 +604,13 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
                 continue
             message = renderer.message(variant, subscriber=subscriber, delivery_id=delivery.pk)
             pacer.wait()
+            handed_over = delivery
             try:
                 # Opened once and kept: every message of the run goes over the same connection.
                 mailer.open()
                 mailer.send_messages([message])
             except Exception as error:
-                kind, detail, hard_bounce = classify(error)
+                kind, detail, hard_bounce = classify(error)  # re-raises the unexpected: row stays uncertain
             else:
                 provider_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
                 _settle(
@@ -620,10 +622,12 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
                     message_id=str(provider_id or message.extra_headers["Message-ID"])[:255],
                     error="",
                 )
+                handed_over = None
                 result.sent += 1
                 connection_failures = 0
                 pending.pop(0)
                 continue
+            handed_over = None  # refused: the server does not have it
             attempts = delivery.attempts + 1
             if kind == PERMANENT or attempts >= setting("NEWSLETTER_MAX_ATTEMPTS"):
                 _settle(delivery, claim, status=Delivery.Status.FAILED, attempts=attempts, error=detail)
@@ -650,10 +654,11 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
                     return False
         return True
     finally:
-        if pending:
-            # Stopped early (server down, or an unexpected exception): give the untried rows back now
-            # rather than after the lease. A row handed to the server is never in `pending`.
-            Delivery.objects.filter(id__in=[d.pk for d in pending], claim=claim).update(
+        untried = [d.pk for d in pending if d is not handed_over]
+        if untried:
+            # Stopped early (server down, or an exception): give the untried rows back now rather than
+            # after the lease. A row possibly handed over stays "sending", for recover_stale_claims().
+            Delivery.objects.filter(id__in=untried, claim=claim).update(
                 status=Delivery.Status.QUEUED, claim="", claimed_at=None
             )
 

@@ -12,3 +12,10 @@ def smtp_sink():
     with override_settings(MAILERS=sink.mailers()):
         yield sink
     sink.stop()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_smtp_log():
+    import logging
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
