@@ -501,3 +501,20 @@ def test_command_prints_one_line_per_item_and_fails_on_rejects():
     assert lines[-1].startswith("2 créée")
     with pytest.raises(CommandError, match="1 élément"):
         call_command("ingest_newsml", str(SAMPLES / "malformed" / "truncated.xml"), stdout=io.StringIO())
+
+
+def test_withdrawal_drops_the_story_from_a_pending_newsletter_edition():
+    from newsletter.models import Edition, Newsletter
+    from newsletter.sending import assemble_edition, preview_html
+
+    with time_machine.travel(datetime(2023, 10, 19, 10, 0, tzinfo=UTC), tick=False):
+        ingest_one("afp_kazakhstan_v1.xml", auto_publish=True)
+        dispatch = Article.objects.get(wire_guid=KZA07)
+        edition = assemble_edition(newsletter=Newsletter.objects.get(slug="essentiel-quotidien"))
+        assert edition.status == Edition.Status.DRAFT
+        assert list(edition.visible_articles()) == [dispatch]
+        assert dispatch.headline in preview_html(edition=edition)
+
+        ingest_one("afp_kazakhstan_kill.xml")
+        assert not edition.visible_articles().exists()
+        assert dispatch.headline not in (preview_html(edition=edition) or "")
