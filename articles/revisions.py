@@ -48,11 +48,21 @@ def readable_text(html):
 
 
 def diff_html(old, new):
-    """Word-level diff of two texts as safe HTML with <del> and <ins>."""
+    """Word-level diff of two texts as safe HTML with <del> and <ins>; a run of changed words reads as one."""
     tokenize = re.compile(r"\s+|[^\s]+").findall
     a, b = tokenize(old or ""), tokenize(new or "")
-    out = []
+    # Merge changes separated only by whitespace, so « <del>a b</del><ins>c d</ins> », not word by word.
+    merged = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if merged and op != "equal" and len(merged) >= 2 and merged[-2][0] != "equal":
+            gap = merged[-1]
+            if gap[0] == "equal" and not "".join(a[gap[1] : gap[2]]).strip():
+                merged.pop()
+                first = merged.pop()
+                op, i1, j1 = "replace", first[1], first[3]
+        merged.append((op, i1, i2, j1, j2))
+    out = []
+    for op, i1, i2, j1, j2 in merged:
         if op == "equal":
             out.append(escape("".join(a[i1:i2])))
             continue
