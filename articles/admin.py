@@ -50,6 +50,10 @@ class AuthorAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+admin.site.site_header = _("Newsroom — la rédaction")
+admin.site.site_title = _("Newsroom")
+admin.site.index_title = _("Rédaction")
+
 STATUS_COLOURS = {
     "draft": "#6b7280",
     "submitted": "#b45309",
