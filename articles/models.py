@@ -207,7 +207,11 @@ class Article(models.Model):
         ordering = ["-publish_at", "-id"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
-        indexes = [models.Index(fields=["status", "-publish_at"], name="article_visible_idx")]
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="article_visible_idx"),
+            # Section pages and the home page's section blocks: a section's latest published stories.
+            models.Index(fields=["section", "status", "-publish_at"], name="article_section_recent_idx"),
+        ]
         # The editorial roles (articles/roles.py) are built from these and the model permissions.
         permissions = [
             ("submit_article", _("Peut soumettre un article à la relecture")),
