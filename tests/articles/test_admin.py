@@ -296,3 +296,39 @@ def test_correction_form_requires_both_texts(client, editor):
     response = client.post(reverse("admin:articles_article_correct", args=[article.pk]), {"wrong": "x", "right": ""})
     assert response.status_code == 200
     assert not Correction.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_saves_exactly_one_wins():
+    """Real concurrency: two editors save the same version at the same moment, each on its own connection."""
+    import threading
+
+    from django.db import connection, connections
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL")
+    article = make_article(headline="Titre d’origine")
+    version = Article.objects.get(pk=article.pk).edit_version
+    users = [make_user(f"editeur-{n}", groups=[EDITOR]) for n in range(2)]
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def save(n):
+        client = Client()
+        client.force_login(users[n])
+        data = form_data(article, headline=f"Titre {n}", edit_version=version)
+        barrier.wait()
+        results[n] = client.post(change_url(article), data).status_code
+        connections.close_all()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == [200, 302]
+    winner = next(n for n, status in results.items() if status == 302)
+    stored = Article.objects.get(pk=article.pk)
+    assert stored.headline == f"Titre {winner}"
+    assert stored.edit_version == version + 1
