@@ -17,11 +17,14 @@ import reversion
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from taggit.models import Tag, TaggedItem
 
 from articles.cache import purge_public_pages
 from articles.models import (
@@ -138,6 +141,8 @@ class Lookups:
     source: Source
     mappings: dict[str, SubjectMapping] = field(default_factory=dict)
     fallback_section: Section | None = None
+    tags: dict[str, Tag] = field(default_factory=dict)  # lower-cased name → Tag, filled as the run goes
+    content_type: ContentType | None = None
 
     @classmethod
     def load(cls):
@@ -145,6 +150,7 @@ class Lookups:
             source=Source.objects.get(slug="afp"),
             mappings={m.qcode: m for m in SubjectMapping.objects.select_related("section")},
             fallback_section=Section.objects.filter(slug=FALLBACK_SECTION_SLUG).first() or Section.objects.first(),
+            content_type=ContentType.objects.get_for_model(Article),
         )
 
 
@@ -479,7 +485,7 @@ def _apply(item, *, file, auto_publish, lookups):
     if item.item_class != TEXT_CLASS:
         return result(Outcome.SKIPPED, _("type %s non importé") % item.item_class)
 
-    article = Article.objects.select_for_update().filter(wire_guid=item.guid).first()
+    article = _locked_article(item.guid)
     if article is None:
         article = _create(item, auto_publish=auto_publish, lookups=lookups)
         return result(Outcome.CREATED, _status_note(article, item), article.pk)
@@ -489,6 +495,20 @@ def _apply(item, *, file, auto_publish, lookups):
         )
     _update(article, item, auto_publish=auto_publish, lookups=lookups)
     return result(Outcome.UPDATED, _status_note(article, item), article.pk)
+
+
+def _locked_article(guid):
+    # The unique index on wire_guid is partial (non-empty guids): repeating its condition lets
+    # SQLite use it with a bound parameter instead of scanning every article.
+    return Article.objects.select_for_update().filter(wire_guid=guid).exclude(wire_guid="").first()
+
+
+def _new_slug(text):
+    """The plain slug when free (one indexed lookup), else unique_slug()'s « -2 », « -3 »…"""
+    slug = slugify(text)[:247].strip("-")
+    if slug and not Article.objects.filter(slug=slug).exists():
+        return slug
+    return unique_slug(text)
 
 
 def _status_note(article, item):
@@ -545,14 +565,25 @@ def _section(item, lookups):
 
 
 def _tags(item, lookups):
-    tags = {}
+    """Tag rows for the item's mapped subjects and keywords (case-insensitive, as TAGGIT_CASE_INSENSITIVE)."""
+    names = {}
     for qcode, _name in item.subjects:
         mapping = lookups.mappings.get(qcode)
         if mapping is not None and mapping.tag:
-            tags.setdefault(mapping.tag.lower(), mapping.tag)
+            names.setdefault(mapping.tag.lower(), mapping.tag)
     for keyword in item.keywords:
-        tags.setdefault(keyword.lower(), keyword[:100])
-    return list(tags.values())
+        names.setdefault(keyword.lower(), keyword[:100])
+    tags, created = [], {}
+    for key, name in names.items():
+        tag = lookups.tags.get(key) or Tag.objects.filter(name__iexact=name).order_by("pk").first()
+        if tag is None:
+            tag = created[key] = Tag.objects.create(name=name)
+        else:
+            lookups.tags[key] = tag
+        tags.append(tag)
+    # A tag created in this item's transaction is remembered only once that transaction commits.
+    transaction.on_commit(lambda: lookups.tags.update(created))
+    return tags
 
 
 def _may_publish(item, auto_publish):
@@ -566,7 +597,7 @@ def _publish_time(item):
 
 def _create(item, *, auto_publish, lookups):
     article = Article(source=lookups.source, wire_guid=item.guid, **_article_fields(item, lookups))
-    article.slug = unique_slug(item.slugline or item.headline)
+    article.slug = _new_slug(item.slugline or item.headline)
     if item.version_created > item.first_created:
         article.updated_at = item.version_created
     if _may_publish(item, auto_publish):
@@ -578,7 +609,10 @@ def _create(item, *, auto_publish, lookups):
     with reversion.create_revision():
         reversion.set_comment(_("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version})
         article.save()
-        article.tags.set(_tags(item, lookups))
+        # A new article has no tags yet: one INSERT, not taggit's per-tag get_or_create and signals.
+        TaggedItem.objects.bulk_create(
+            TaggedItem(content_type=lookups.content_type, object_id=article.pk, tag=tag) for tag in _tags(item, lookups)
+        )
     if article.status == Article.Status.PUBLISHED:
         transaction.on_commit(purge_public_pages)
     return article
@@ -625,7 +659,7 @@ def _withdraw(item, *, result):
     if not created and item.version > tombstone.version:
         tombstone.version = item.version
         tombstone.save(update_fields=["version"])
-    article = Article.objects.select_for_update().filter(wire_guid=item.guid).first()
+    article = _locked_article(item.guid)
     if article is None:
         if created:
             return result(Outcome.WITHDRAWN, _("jamais importée : retrait mémorisé"))
