@@ -153,7 +153,11 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         # The « d’après la dépêche » autocomplete lists agency dispatches, which journalists do not own.
-        if request.path == reverse("admin:autocomplete") and request.GET.get("field_name") == "based_on":
+        if (
+            request.path == reverse("admin:autocomplete")
+            and request.GET.get("model_name") == "article"
+            and request.GET.get("field_name") == "based_on"
+        ):
             queryset = Article.objects.filter(source__is_agency=True, withdrawn_at__isnull=True)
         return super().get_search_results(request, queryset, search_term)
 
@@ -547,8 +551,21 @@ def _image_upload(request, model_admin):
 
 @admin.register(Correction)
 class CorrectionAdmin(admin.ModelAdmin):
-    list_display = ["article", "created_at"]
-    autocomplete_fields = ["article"]
+    """Corrections are made with « Corriger » on the article (which dates it and updates the article);
+    here they are listed, and the chief editors may fix a note's wording."""
+
+    list_display = ["article", "created_at", "user"]
+    list_select_related = ["article", "user"]
+    search_fields = ["article__headline", "wrong", "right"]
+    readonly_fields = ["article", "user", "created_at"]
+    fields = ["article", "wrong", "right", "user", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(purge_public_pages)
 
 
 @admin.register(WireWithdrawal)

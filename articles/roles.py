@@ -31,7 +31,6 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.publish_article",
     "articles.unpublish_article",
     "articles.correct_article",
-    "articles.add_correction",
     "articles.view_wiredispatch",
     "articles.change_wiredispatch",
     "articles.add_author",
