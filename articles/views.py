@@ -1,8 +1,7 @@
 """The public reading site: home, article pages, listings, corrections, error pages."""
 
-from django.db.models import Count, F, IntegerField, Q, Value
-from django.db.models.expressions import Window
-from django.db.models.functions import RowNumber
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Value
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
@@ -10,7 +9,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from articles.cache import public_page
 from articles.models import Article, Author, Correction, Section
@@ -18,25 +17,22 @@ from articles.models import Article, Author, Correction, Section
 HOME_LATEST = 9
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 5
+RELATED_CANDIDATES = 500
 
 
 @public_page
 def home(request):
     latest = list(Article.objects.published().for_listing()[:HOME_LATEST])
     sections = list(Section.objects.filter(on_home=True))
-    # One query for every section block: number each home section's stories by recency, keep the first few.
-    ranked = (
-        Article.objects.published()
-        .for_listing()
-        .filter(section__on_home=True)
-        .annotate(
-            rank=Window(RowNumber(), partition_by=F("section_id"), order_by=[F("publish_at").desc(), F("id").desc()])
-        )
-        .filter(rank__lte=HOME_BLOCK_SIZE)
-        .order_by("section_id", "rank")
-    )
+    # One query for every section block, whatever the number of home sections: each block is an
+    # indexed « latest 4 of this section » subquery. A Window(RowNumber()) partitioned by section gives
+    # the same rows but ranks every published story: 3 s against 0.06 s with 100 000 stories on SQLite.
+    blocks_filter = Q(pk__in=[])
+    for section in sections:
+        latest_in_section = Article.objects.published().filter(section=section).values("pk")[:HOME_BLOCK_SIZE]
+        blocks_filter |= Q(pk__in=latest_in_section)
     by_section = {}
-    for article in ranked:
+    for article in Article.objects.published().for_listing().filter(blocks_filter):
         by_section.setdefault(article.section_id, []).append(article)
     blocks = [(section, by_section[section.pk]) for section in sections if section.pk in by_section]
     return render(
@@ -47,19 +43,26 @@ def home(request):
 
 
 def related_articles(article, tags):
-    """Up to RELATED_COUNT published stories: those sharing most tags first, then the same section."""
+    """Up to RELATED_COUNT published stories: those sharing most tags first, then the same section.
+
+    Candidates are the RELATED_CANDIDATES latest stories sharing a tag or the section, so the tag
+    count runs over a few hundred rows however large the archive is.
+    """
     tag_ids = [tag.pk for tag in tags]
     candidates = Q(section_id=article.section_id)
     if tag_ids:
-        candidates |= Q(tags__in=tag_ids)
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Article), tag_id__in=tag_ids
+        ).values("object_id")
+        candidates |= Q(pk__in=tagged)
         shared = Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
     else:
         shared = Value(0, output_field=IntegerField())
+    recent = Article.objects.published().filter(candidates).exclude(pk=article.pk).values("pk")[:RELATED_CANDIDATES]
     return list(
         Article.objects.published()
         .for_listing()
-        .filter(candidates)
-        .exclude(pk=article.pk)
+        .filter(pk__in=recent)
         .annotate(shared=shared)
         .order_by("-shared", "-publish_at", "-id")[:RELATED_COUNT]
     )
@@ -129,7 +132,11 @@ class TagArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         self.heading = _("Mot-clé : %(tag)s") % {"tag": self.tag.name}
-        return super().get_queryset().filter(tags=self.tag)
+        # A subquery on the tag's rows lets the database start from them rather than from every story.
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Article), tag=self.tag
+        ).values("object_id")
+        return super().get_queryset().filter(pk__in=tagged)
 
 
 class AuthorArticleList(PublishedListMixin, ListView):
@@ -148,7 +155,8 @@ class CorrectionList(ListView):
 
     def get_queryset(self):
         return (
-            Correction.objects.filter(article__in=Article.objects.published())
+            # Exists() starts from the (few) corrections rather than from every published story.
+            Correction.objects.filter(Exists(Article.objects.published().filter(pk=OuterRef("article_id"))))
             .select_related("article", "article__section")
             .order_by("-created_at", "-id")
         )
