@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 
 import css_inline
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.tasks import default_task_backend
@@ -39,6 +40,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from articles.models import Article
+from newsletter.mime import EncodedBody, NewsletterEmail, build, qp
 from newsletter.models import Delivery, Edition, EditionArticle, Frequency, Newsletter, Subscriber
 
 logger = logging.getLogger(__name__)
@@ -260,6 +262,9 @@ def inline_css(html):
     return css_inline.inline(html)
 
 
+SLOTS = (UNSUBSCRIBE_PLACEHOLDER, PREFERENCES_PLACEHOLDER)
+
+
 @dataclass
 class Variant:
     """The edition as rendered for one set of followed sections, links left as placeholders."""
@@ -267,6 +272,12 @@ class Variant:
     html: str
     text: str
     article_count: int
+    encoded_html: EncodedBody = field(init=False, repr=False)
+    encoded_text: EncodedBody = field(init=False, repr=False)
+
+    def __post_init__(self):
+        self.encoded_html = EncodedBody(self.html, SLOTS)
+        self.encoded_text = EncodedBody(self.text, SLOTS)
 
 
 @dataclass
@@ -282,6 +293,9 @@ class EditionRenderer:
         self.section_ids = {article.section_id for article in self.articles}
         self.list_id = formataddr((self.edition.newsletter.name, f"{self.edition.newsletter.slug}.{sender_domain()}"))
         self.from_email = from_address(self.edition.newsletter)
+        # reverse() once; a subscriber's links are these with their token in place of the marker.
+        self.unsubscribe_pattern = absolute(reverse("newsletter:unsubscribe", args=["TOKEN"]))
+        self.preferences_pattern = absolute(reverse("newsletter:preferences", args=["TOKEN"]))
 
     def variant(self, followed=frozenset()):
         """The rendering for a subscriber following `followed` (empty: all); None if nothing for them."""
@@ -329,29 +343,53 @@ class EditionRenderer:
             text = render_to_string("newsletter/email/edition.txt", context)
         return Variant(html=html, text=text, article_count=len(articles))
 
-    def message(self, variant, *, subscriber, delivery_id=None, to=None):
-        unsubscribe_url = absolute(reverse("newsletter:unsubscribe", args=[subscriber.link_token()]))
-        preferences_url = absolute(reverse("newsletter:preferences", args=[subscriber.link_token()]))
-        html = variant.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
-            PREFERENCES_PLACEHOLDER, preferences_url
-        )
-        text = variant.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url).replace(
-            PREFERENCES_PLACEHOLDER, preferences_url
-        )
-        headers = list_headers(unsubscribe_url=unsubscribe_url, list_id=self.list_id)
-        headers["Message-ID"] = message_id_for(edition_id=self.edition.pk, subscriber_id=subscriber.pk, test=to)
-        message = EmailMultiAlternatives(
+    def links(self, subscriber):
+        token = subscriber.link_token()
+        return {
+            UNSUBSCRIBE_PLACEHOLDER: self.unsubscribe_pattern.replace("TOKEN", token),
+            PREFERENCES_PLACEHOLDER: self.preferences_pattern.replace("TOKEN", token),
+        }
+
+    def headers(self, subscriber, links, *, test=None):
+        headers = list_headers(unsubscribe_url=links[UNSUBSCRIBE_PLACEHOLDER], list_id=self.list_id)
+        headers["Message-ID"] = message_id_for(edition_id=self.edition.pk, subscriber_id=subscriber.pk, test=test)
+        return headers
+
+    def message(self, variant, *, subscriber, to=None):
+        """The message as an EmailMultiAlternatives, for any mail backend (ESPs through anymail)."""
+        links = self.links(subscriber)
+        html, text = variant.html, variant.text
+        for slot, url in links.items():
+            html, text = html.replace(slot, url), text.replace(slot, url)
+        message = NewsletterEmail(
             subject=self.edition.subject,
             body=text,
             from_email=self.from_email,
             to=[to or subscriber.email],
-            headers=headers,
+            headers=self.headers(subscriber, links, test=to),
         )
         message.attach_alternative(html, "text/html")
         # anymail: lets tracking webhooks find the delivery again.
         message.metadata = {"edition": str(self.edition.pk), "subscriber": str(subscriber.pk)}
         message.tags = [f"edition-{self.edition.pk}"]
         return message
+
+    def message_bytes(self, variant, *, subscriber):
+        """The same message, serialised straight from the pre-encoded bodies: (bytes, Message-ID)."""
+        links = self.links(subscriber)
+        encoded = {slot: qp(url) for slot, url in links.items()}
+        headers = self.headers(subscriber, links)
+        data = build(
+            from_header=self.from_email,
+            to=[subscriber.email],
+            subject=self.edition.subject,
+            headers=headers,
+            parts=[
+                ("text/plain", variant.encoded_text.fill(encoded)),
+                ("text/html", variant.encoded_html.fill(encoded)),
+            ],
+        )
+        return data, headers["Message-ID"]
 
 
 def article_credit(article):
@@ -421,7 +459,7 @@ def send_confirmation(*, subscriber):
     headers = list_headers(
         unsubscribe_url=unsubscribe_url, list_id=formataddr(("Newsletter", f"newsletter.{sender_domain()}"))
     )
-    message = EmailMultiAlternatives(subject, text, from_address(), [subscriber.email], headers=headers)
+    message = NewsletterEmail(subject, text, from_address(), [subscriber.email], headers=headers)
     message.attach_alternative(html, "text/html")
     mailers.default.send_messages([message])
 
@@ -582,6 +620,30 @@ class RunResult:
         }
 
 
+def prepare(*, mailer, renderer, variant, subscriber):
+    """What hand_over() sends: raw bytes for an SMTP connection, an EmailMessage for other backends."""
+    if isinstance(mailer, SMTPBackend):
+        # The SMTP backend would serialise the message itself, ~9 ms each; the bytes from the
+        # pre-encoded bodies are the same message for ~0.05 ms (see newsletter/mime.py).
+        data, message_id = renderer.message_bytes(variant, subscriber=subscriber)
+        envelope = (mailer.prep_address(renderer.from_email), [mailer.prep_address(subscriber.email)])
+        return data, envelope, message_id
+    return renderer.message(variant, subscriber=subscriber), None, None
+
+
+def hand_over(*, mailer, prepared):
+    """Give one prepared message to the mail server or ESP; return its Message-ID or provider id."""
+    payload, envelope, message_id = prepared
+    # Opened once and kept: every message of the run goes over the same connection.
+    mailer.open()
+    if envelope is not None:
+        mailer.connection.sendmail(*envelope, payload)
+        return message_id
+    mailer.send_messages([payload])
+    provider_id = getattr(getattr(payload, "anymail_status", None), "message_id", None)
+    return str(provider_id or payload.extra_headers["Message-ID"])
+
+
 def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
     """Send one claimed batch in id order, committing each outcome before the next message.
 
@@ -602,24 +664,21 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
                 result.skipped += 1
                 pending.pop(0)
                 continue
-            message = renderer.message(variant, subscriber=subscriber, delivery_id=delivery.pk)
             pacer.wait()
-            handed_over = delivery
             try:
-                # Opened once and kept: every message of the run goes over the same connection.
-                mailer.open()
-                mailer.send_messages([message])
+                prepared = prepare(mailer=mailer, renderer=renderer, variant=variant, subscriber=subscriber)
+                handed_over = delivery
+                message_id = hand_over(mailer=mailer, prepared=prepared)
             except Exception as error:
                 kind, detail, hard_bounce = classify(error)  # re-raises the unexpected: row stays uncertain
             else:
-                provider_id = getattr(getattr(message, "anymail_status", None), "message_id", None)
                 _settle(
                     delivery,
                     claim,
                     status=Delivery.Status.SENT,
                     sent_at=timezone.now(),
                     attempts=F("attempts") + 1,
-                    message_id=str(provider_id or message.extra_headers["Message-ID"])[:255],
+                    message_id=message_id[:255],
                     error="",
                 )
                 handed_over = None

@@ -49,6 +49,8 @@ def test_sign_up_confirm_receive_and_leave_in_one_click(client, smtp_sink):
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe_url = digest["List-Unsubscribe"].strip("<>")
     assert unsubscribe_url.startswith("http")
+    # On one line as sent, not folded into RFC 2047 encoded-words that providers cannot read as a URL.
+    assert f"\r\nList-Unsubscribe: <{unsubscribe_url}>\r\n".encode() in digest.raw
     assert digest["List-Id"] and "essentiel-quotidien" in digest["List-Id"]
     assert digest["Message-ID"] == f"<newsletter.{edition.pk}.{subscriber.pk}@newsroom.localhost>"
     assert digest["Date"] and "Newsroom" in digest["From"]

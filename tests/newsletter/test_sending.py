@@ -93,7 +93,7 @@ def test_exception_after_k_messages_then_resume_sends_the_rest_once(smtp_sink, m
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(12)]
     edition = started_edition()
-    real_message = sending.EditionRenderer.message
+    real_message = sending.EditionRenderer.message_bytes
     calls = {"n": 0}
 
     def crash_on_the_sixth(self, *args, **kwargs):
@@ -102,13 +102,13 @@ def test_exception_after_k_messages_then_resume_sends_the_rest_once(smtp_sink, m
             raise RuntimeError("worker crashed")
         return real_message(self, *args, **kwargs)
 
-    monkeypatch.setattr(sending.EditionRenderer, "message", crash_on_the_sixth)
+    monkeypatch.setattr(sending.EditionRenderer, "message_bytes", crash_on_the_sixth)
     with pytest.raises(RuntimeError):
         sending.deliver_edition(edition_id=edition.pk, batch_size=4)
     assert len(smtp_sink.messages) == 5
     assert not Delivery.objects.filter(status=Delivery.Status.SENDING).exists()  # released, not stranded
 
-    monkeypatch.setattr(sending.EditionRenderer, "message", real_message)
+    monkeypatch.setattr(sending.EditionRenderer, "message_bytes", real_message)
     sending.deliver_edition(edition_id=edition.pk, batch_size=4)
     assert_exactly_once(smtp_sink, subscribers)
     assert Edition.objects.get().status == Edition.Status.SENT
