@@ -146,7 +146,8 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
     # --- What each role sees and may change ---------------------------------------------
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).prefetch_related("authors")
+        # Explicit select_related: the changelist skips list_select_related once a mixin has selected any.
+        queryset = super().get_queryset(request).select_related("section", "source").prefetch_related("authors")
         if is_journalist_only(request.user):
             queryset = queryset.owned_by(request.user)
         return queryset

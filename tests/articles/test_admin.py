@@ -332,3 +332,22 @@ def test_simultaneous_saves_exactly_one_wins():
     stored = Article.objects.get(pk=article.pk)
     assert stored.headline == f"Titre {winner}"
     assert stored.edit_version == version + 1
+
+
+def test_list_query_count_does_not_grow_with_rows(client, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_author
+
+    url = reverse("admin:articles_article_changelist")
+    make_article(authors=[make_author()])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_row:
+        client.get(url)
+    for _ in range(15):
+        make_article(authors=[make_author()], publish_at=timezone.now() + timedelta(hours=2))
+    with CaptureQueriesContext(connection) as many_rows:
+        response = client.get(url)
+    assert response.text.count("Programmé pour") == 15
+    assert len(many_rows) == len(one_row) <= 16
