@@ -42,6 +42,8 @@ def encode_text(value):
 def encode_address(value):
     """'Name <local@domäin>' with the name RFC 2047-encoded if needed and the domain in IDNA form."""
     check_header("address", value)
+    if value.isascii() and value.isprintable() and "@" in value and not any(c in value for c in ' <>"(),;'):
+        return value  # a bare ASCII address
     name, address = parseaddr(value)
     local, _at, domain = address.rpartition("@")
     if not local or not local.isascii():

@@ -118,20 +118,19 @@ def test_crash_between_smtp_acceptance_and_commit_is_never_sent_twice(smtp_sink,
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(8)]
     edition = started_edition()
-    real_settle = sending._settle
+    real_settle = sending._settle_sent
     sent = {"n": 0}
 
     def lose_the_fourth_commit(delivery, claim, **fields):
-        if fields.get("status") == Delivery.Status.SENT:
-            sent["n"] += 1
-            if sent["n"] == 4:
-                raise KeyboardInterrupt  # the process dies right after the server said 250
+        sent["n"] += 1
+        if sent["n"] == 4:
+            raise KeyboardInterrupt  # the process dies right after the server said 250
         return real_settle(delivery, claim, **fields)
 
-    monkeypatch.setattr(sending, "_settle", lose_the_fourth_commit)
+    monkeypatch.setattr(sending, "_settle_sent", lose_the_fourth_commit)
     with pytest.raises(KeyboardInterrupt):
         sending.deliver_edition(edition_id=edition.pk, batch_size=3)
-    monkeypatch.setattr(sending, "_settle", real_settle)
+    monkeypatch.setattr(sending, "_settle_sent", real_settle)
     assert len(smtp_sink.messages) == 4
     [in_flight] = Delivery.objects.filter(status=Delivery.Status.SENDING)
 
