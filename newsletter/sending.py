@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q
+from django.db.models import Exists, Min, OuterRef, Q
 from django.tasks import default_task_backend
 from django.template.loader import render_to_string
 from django.urls import reverse

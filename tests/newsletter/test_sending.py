@@ -56,6 +56,9 @@ def test_each_subscriber_gets_only_the_sections_they_follow(smtp_sink):
     assert not Delivery.objects.filter(subscriber=elsewhere).exists()  # nothing new for them: not sent
     edition.refresh_from_db()
     assert edition.status == Edition.Status.SENT
+    delivery = Delivery.objects.get(subscriber=kazakh)
+    assert abs((timezone.now() - delivery.sent_at).total_seconds()) < 60
+    assert (delivery.attempts, delivery.message_id) == (1, f"<newsletter.{edition.pk}.{kazakh.pk}@newsroom.localhost>")
 
 
 def test_withdrawn_or_unpublished_story_drops_out_of_an_unsent_edition(smtp_sink):
