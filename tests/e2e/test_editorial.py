@@ -99,3 +99,39 @@ def test_journalist_submits_editor_previews_and_publishes(page):
     page.wait_for_url(f"**{article.get_absolute_url()}")
     assert page.get_by_role("heading", level=1).inner_text() == "Le Kazakhstan mise sur l’uranium"
     assert page.get_by_text("Le premier producteur mondial d’uranium accélère.").is_visible()
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_editor_uploads_an_image_into_the_body(page):
+    import io
+
+    from django.core.files.storage import default_storage
+    from PIL import Image
+
+    from tests.factories import make_article
+
+    make_user("editeur", groups=[EDITOR])
+    article = make_article(body="<p>Premier paragraphe.</p>")
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(f"/admin/login/?next=/admin/articles/article/{article.pk}/change/")
+    page.fill("#id_username", "editeur")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.locator(".ck-editor__editable").wait_for()
+
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "navy").save(picture, "PNG")
+    page.locator(".ck-editor input[type=file]").first.set_input_files(
+        files=[{"name": "astana.png", "mimeType": "image/png", "buffer": picture.getvalue()}]
+    )
+    page.locator(".ck-editor__editable figure.image img[src*='/media/articles/body/']").wait_for()
+    page.get_by_role("button", name="Enregistrer et continuer les modifications").click()
+    page.get_by_text("a été modifié avec succès").wait_for()
+
+    article.refresh_from_db()
+    src = article.body.split('src="', 1)[1].split('"', 1)[0]
+    assert article.body.startswith('<figure class="image"><img src="/media/articles/body/')
+    name = src.removeprefix(settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else "/" + settings.MEDIA_URL)
+    assert default_storage.exists(name)
+    default_storage.delete(name)
