@@ -351,3 +351,50 @@ def test_list_query_count_does_not_grow_with_rows(client, editor):
         response = client.get(url)
     assert response.text.count("Programmé pour") == 15
     assert len(many_rows) == len(one_row) <= 16
+
+
+def test_return_button_without_comment_is_refused_with_a_message(client, editor):
+    journalist = make_user(groups=[JOURNALIST])
+    article = make_article(status=Status.DRAFT, publish_at=None, created_by=journalist)
+    article.submit(user=journalist)
+    response = client.post(
+        change_url(article), form_data(article, _transition="return_to_draft", _transition_comment=""), follow=True
+    )
+    assert "Un commentaire est obligatoire" in response.text
+    assert Article.objects.get(pk=article.pk).status == Status.SUBMITTED
+
+    response = client.post(
+        change_url(article),
+        form_data(article, _transition="return_to_draft", _transition_comment="Sourcez le deuxième paragraphe."),
+        follow=True,
+    )
+    assert "L’article est renvoyé au rédacteur." in response.text
+    assert "Sourcez le deuxième paragraphe." in response.text  # in the history on the article's page
+    assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+
+
+def test_schedule_button_records_the_time(client, editor):
+    article = make_article(status=Status.DRAFT, publish_at=None)
+    at = timezone.localtime() + timedelta(days=1)
+    response = client.post(
+        change_url(article),
+        form_data(
+            article,
+            _transition="schedule",
+            publish_at_0=at.strftime("%d/%m/%Y"),
+            publish_at_1=at.strftime("%H:%M:00"),
+        ),
+        follow=True,
+    )
+    assert "L’article est programmé." in response.text
+    article.refresh_from_db()
+    assert article.is_scheduled
+    transition = article.transitions.get()
+    assert transition.user == editor and transition.comment.startswith("Programmé pour")
+    # Moving the time of a scheduled article without « Programmer » is refused.
+    later = at + timedelta(hours=3)
+    response = client.post(
+        change_url(article),
+        form_data(article, publish_at_0=later.strftime("%d/%m/%Y"), publish_at_1=later.strftime("%H:%M:00")),
+    )
+    assert response.status_code == 200 and "utilisez le bouton « Programmer »" in response.text
