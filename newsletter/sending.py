@@ -180,20 +180,27 @@ def start_edition(*, edition, now=None, enqueue=True):
         edition.refresh_from_db()
         section_ids = set(edition.visible_articles().values_list("section_id", flat=True))
         if section_ids:
-            ids = recipients_for(edition, section_ids=section_ids).order_by("id").values_list("id", flat=True)
-            batch = []
-            for subscriber_id in ids.iterator(chunk_size=5000):
-                batch.append(Delivery(edition_id=edition.pk, subscriber_id=subscriber_id))
-                if len(batch) >= 5000:
-                    Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-                    batch = []
-            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+            queue_deliveries(edition=edition, recipients=recipients_for(edition, section_ids=section_ids))
     if not section_ids:
         finish_if_done(edition_id=edition.pk)
     elif enqueue:
         # With the database backend the task rows commit with the caller's transaction, if any.
         enqueue_workers(edition_id=edition.pk)
     return True
+
+
+def queue_deliveries(*, edition, recipients):
+    """One queued Delivery per recipient, in a single INSERT … SELECT: no subscriber goes through Python,
+    so a list of any size takes one statement and no memory (the ORM has no INSERT … SELECT)."""
+    select, params = recipients.order_by().values("id").query.sql_with_params()
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (edition_id, subscriber_id, status, attempts, error, message_id, claim) "  # noqa: S608
+            f"SELECT %s, recipient.id, %s, 0, '', '', '' FROM ({select}) recipient WHERE true "
+            "ON CONFLICT DO NOTHING",
+            [edition.pk, Delivery.Status.QUEUED, *params],
+        )
 
 
 def schedule_edition(*, edition, when):
