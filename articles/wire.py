@@ -455,10 +455,18 @@ def _render(el):
 
 
 def apply_item(item, *, file="", auto_publish=None, lookups=None):
-    """Apply one validated item in its own transaction; a concurrent insert of the same guid is retried once."""
+    """Apply one validated item in its own transaction; a concurrent insert of the same guid is retried once.
+
+    The revisions below are recorded with atomic=False: this transaction already covers them.
+    """
     if auto_publish is None:
         auto_publish = settings.WIRE_AUTO_PUBLISH
     lookups = lookups or Lookups.load()
+    # A redelivery (a folder read again) is settled by indexed reads, with no transaction and no
+    # SQLite write lock; anything else is decided again below, under lock.
+    settled = _redelivery(item, file=file)
+    if settled is not None:
+        return settled
     for attempt in (1, 2):
         try:
             with transaction.atomic():
@@ -471,17 +479,42 @@ def apply_item(item, *, file="", auto_publish=None, lookups=None):
     raise AssertionError("unreachable")
 
 
+def _result(item, file, outcome, reason="", article=None):
+    return ItemResult(file, outcome, guid=item.guid, version=item.version, reason=reason, article_id=article)
+
+
+def _withdrawn_result(item, file, tombstone):
+    reason = _("dépêche retirée le %s, jamais réimportée") % f"{tombstone.withdrawn_at:%Y-%m-%d}"
+    return _result(item, file, Outcome.UNCHANGED, reason)
+
+
+def _known_version_result(item, file, article):
+    reason = _("version %d déjà importée ou plus récente") % article.wire_version
+    return _result(item, file, Outcome.UNCHANGED, reason, article.pk)
+
+
+def _redelivery(item, *, file):
+    """The UNCHANGED result when `item` can change nothing (read without locks), else None."""
+    if item.pub_status == CANCELED:
+        return None
+    tombstone = WireWithdrawal.objects.filter(guid=item.guid).first()
+    if tombstone is not None:
+        return _withdrawn_result(item, file, tombstone)
+    article = Article.objects.filter(wire_guid=item.guid).exclude(wire_guid="").only("wire_version").first()
+    if article is not None and article.wire_version is not None and item.version <= article.wire_version:
+        return _known_version_result(item, file, article)
+    return None
+
+
 def _apply(item, *, file, auto_publish, lookups):
     def result(outcome, reason="", article=None):
-        return ItemResult(file, outcome, guid=item.guid, version=item.version, reason=reason, article_id=article)
+        return _result(item, file, outcome, reason, article)
 
     if item.pub_status == CANCELED:
         return _withdraw(item, result=result)
     tombstone = WireWithdrawal.objects.filter(guid=item.guid).first()
     if tombstone is not None:
-        return result(
-            Outcome.UNCHANGED, _("dépêche retirée le %s, jamais réimportée") % f"{tombstone.withdrawn_at:%Y-%m-%d}"
-        )
+        return _withdrawn_result(item, file, tombstone)
     if item.item_class != TEXT_CLASS:
         return result(Outcome.SKIPPED, _("type %s non importé") % item.item_class)
 
@@ -490,9 +523,7 @@ def _apply(item, *, file, auto_publish, lookups):
         article = _create(item, auto_publish=auto_publish, lookups=lookups)
         return result(Outcome.CREATED, _status_note(article, item), article.pk)
     if article.wire_version is not None and item.version <= article.wire_version:
-        return result(
-            Outcome.UNCHANGED, _("version %d déjà importée ou plus récente") % article.wire_version, article.pk
-        )
+        return _known_version_result(item, file, article)
     _update(article, item, auto_publish=auto_publish, lookups=lookups)
     return result(Outcome.UPDATED, _status_note(article, item), article.pk)
 
@@ -606,7 +637,7 @@ def _create(item, *, auto_publish, lookups):
     else:
         article.status = Article.Status.DRAFT
         article.publish_at = item.embargoed
-    with reversion.create_revision():
+    with reversion.create_revision(atomic=False):
         reversion.set_comment(_("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version})
         article.save()
         # A new article has no tags yet: one INSERT, not taggit's per-tag get_or_create and signals.
@@ -636,7 +667,7 @@ def _update(article, item, *, auto_publish, lookups):
     comment = _("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version}
     if item.is_correction:
         comment = _("Correction de l’agence : %s") % comment
-    with reversion.create_revision():
+    with reversion.create_revision(atomic=False):
         reversion.set_comment(comment)
         article.save()
         article.tags.set(_tags(item, lookups))
@@ -672,7 +703,7 @@ def _withdraw(item, *, result):
     article.edit_version += 1
     article.wire_version = max(article.wire_version or 0, item.version)
     article.wire_meta = {**article.wire_meta, "pub_status": CANCELED, "withdrawal_note": item.ed_note}
-    with reversion.create_revision():
+    with reversion.create_revision(atomic=False):
         reversion.set_comment(_("Dépêche retirée par l’agence (version %d)") % item.version)
         article.save()
     if from_status != article.status:

@@ -95,3 +95,20 @@ def test_overlap_counts_the_share_of_the_rewrites_sequences():
 def test_no_dispatch_no_figure():
     assert overlap.article_overlap(make_article()) is None
     assert Article.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_overlap_on_the_demo_seed_pair(admin_client):
+    """The same figure on the pair as `load_demo` stores it, and on its admin form."""
+    import io
+
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    call_command("load_demo", stdout=io.StringIO())
+    rewrite = Article.objects.get(headline="La France au cœur de la stratégie kazakhe")
+    assert rewrite.based_on is not None and rewrite.based_on.source.is_agency
+    ratio = overlap.article_overlap(rewrite)
+    assert 0.005 < ratio < 0.03  # see test_seed_rewrite_is_a_rewrite_not_a_copy
+    page = admin_client.get(reverse("admin:articles_article_change", args=[rewrite.pk])).text
+    assert f"{round(ratio * 100)} % du texte repris mot pour mot" in page
