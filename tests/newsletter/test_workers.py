@@ -1,0 +1,97 @@
+"""Real worker processes on PostgreSQL: db_worker sharing an edition, and a worker killed mid-send.
+
+They need a database other processes can reach, so they run when DATABASE_URL is PostgreSQL (CI does).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+
+from newsletter import sending
+from newsletter.models import Delivery, Edition
+from newsletter.tasks import send_edition_task
+from tests.factories import make_article
+from tests.newsletter.helpers import daily, make_subscriber
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a database shared between processes"),
+]
+
+
+def worker_env(sink):
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DEBUG": "1",
+        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(sink.port),
+        "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(*args, env):
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+
+
+def test_two_db_workers_share_an_edition_and_mail_everyone_once(smtp_sink):
+    make_article()
+    subscribers = [make_subscriber(f"r{i}@example.org") for i in range(60)]
+    edition = sending.assemble_edition(newsletter=daily())
+    sending.start_edition(edition=edition, enqueue=False)
+    backend = DatabaseBackend(alias="default", params={})
+    for _i in range(4):
+        backend.enqueue(send_edition_task, [edition.pk], {})
+
+    env = worker_env(smtp_sink)
+    worker_args = ("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0.1")
+    workers = [manage(*worker_args, env=env) for _i in range(2)]
+    for worker in workers:
+        output = worker.communicate(timeout=60)[0].decode()
+        assert worker.returncode == 0, output
+
+    assert sorted(smtp_sink.recipients()) == sorted(s.email for s in subscribers)
+    assert Edition.objects.get().status == Edition.Status.SENT
+
+
+def test_killed_worker_resumes_with_nobody_mailed_twice(smtp_sink):
+    make_article()
+    subscribers = [make_subscriber(f"r{i}@example.org") for i in range(40)]
+    edition = sending.assemble_edition(newsletter=daily())
+    sending.start_edition(edition=edition, enqueue=False)
+
+    worker = manage("send_edition", str(edition.pk), "--rate", "40", "--batch-size", "10", env=worker_env(smtp_sink))
+    deadline = time.monotonic() + 30
+    while len(smtp_sink.messages) < 8 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(10)
+    received_before = len(smtp_sink.messages)
+    assert 8 <= received_before < 40
+
+    with time_machine.travel(timezone.now() + timezone.timedelta(seconds=601)):
+        sending.deliver_edition(edition_id=edition.pk)
+
+    recipients = smtp_sink.recipients()
+    assert len(recipients) == len(set(recipients))  # nobody twice
+    uncertain = set(Delivery.objects.filter(status=Delivery.Status.FAILED).values_list("subscriber__email", flat=True))
+    assert len(uncertain) <= 1  # at most the one message in flight when the worker died
+    assert set(recipients) | uncertain == {s.email for s in subscribers}
+    assert Edition.objects.get().status == Edition.Status.SENT
