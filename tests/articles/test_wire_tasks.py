@@ -2,10 +2,12 @@
 
 import shutil
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from articles import tasks, wire
 from articles.models import Article
@@ -74,3 +76,24 @@ def test_two_ingests_of_the_same_file_at_once_create_one_article(tmp_path):
         thread.join()
     assert Article.objects.filter(wire_guid="urn:test:race").count() == 1
     assert sorted(outcomes) == sorted([wire.Outcome.CREATED] + [wire.Outcome.UNCHANGED] * 3)
+
+
+def test_periodic_round_enqueues_the_next_one(tmp_path, monkeypatch):
+    backend = tasks.ingest_drop_folder.get_backend()
+    enqueued = []
+    # The test backend runs tasks at once and cannot defer; stand in for a worker's queue.
+    monkeypatch.setattr(backend, "supports_defer", True)
+    monkeypatch.setattr(backend, "enqueue", lambda task, args, kwargs: enqueued.append((task, kwargs)))
+    with override_settings(WIRE_DROP_DIR=tmp_path):
+        before = timezone.now()
+        assert tasks.ingest_drop_folder.call(every=60) == {}
+    ((task, kwargs),) = enqueued
+    assert kwargs == {"every": 60}
+    assert task.run_after >= before + timedelta(seconds=60)
+
+
+def test_without_every_it_runs_once(tmp_path, monkeypatch):
+    backend = tasks.ingest_drop_folder.get_backend()
+    monkeypatch.setattr(backend, "enqueue", lambda *args: pytest.fail("enqueued a next round"))
+    with override_settings(WIRE_DROP_DIR=tmp_path):
+        assert tasks.ingest_drop_folder.call() == {}
