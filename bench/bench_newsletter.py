@@ -60,7 +60,7 @@ class SinkProtocol:
             del self.buffer[: end + 2]
             verb = line[:4].upper()
             if verb == b"EHLO":
-                self.transport.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n")
+                self.transport.write(b"250-sink\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 SIZE 52428800\r\n")
             elif verb == b"MAIL":
                 self.rcpts = []
                 self.transport.write(b"250 OK\r\n")
@@ -148,6 +148,7 @@ def main():
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--ceiling-messages", type=int, default=20_000)
+    parser.add_argument("--profile", metavar="FILE", help="write a cProfile of the sending phase to FILE")
     args = parser.parse_args()
 
     port = free_port()
@@ -252,7 +253,16 @@ def bench(args, port, sink_report, own_database):
     watcher = PeakRSS()
     watcher.start()
     began = time.perf_counter()
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     result = sending.deliver_edition(edition_id=edition.pk, batch_size=args.batch_size, rate=0)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     elapsed = time.perf_counter() - began
     peak = watcher.stop()
     sink_report.send("count")

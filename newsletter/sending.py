@@ -669,13 +669,50 @@ def prepare(*, mailer, renderer, variant, subscriber):
     return renderer.message(variant, subscriber=subscriber), None, None
 
 
+def smtp_send(smtp, sender, recipients, data):
+    """smtplib's sendmail(), with MAIL, RCPT and DATA pipelined (RFC 2920) when the server offers it.
+
+    One round trip instead of three before the message: on a fast link the wait for the server's
+    replies is most of the time a message takes. The replies are read and checked in order, and raise
+    the same exceptions as sendmail(), so classify() treats both paths alike.
+    """
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("pipelining") or len(recipients) != 1:
+        smtp.sendmail(sender, recipients, data)
+        return
+    [recipient] = recipients
+    options = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
+    smtp.send(f"MAIL FROM:{smtplib.quoteaddr(sender)}{options}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n")
+    mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
+    if data_reply[0] == 354 and (mail_reply[0] != 250 or rcpt_reply[0] not in (250, 251)):
+        smtp.send(b".\r\n")  # end the empty message a lenient server opened
+        smtp.getreply()
+    if mail_reply[0] != 250:
+        smtp._rset()
+        raise smtplib.SMTPSenderRefused(*mail_reply, sender)
+    if rcpt_reply[0] not in (250, 251):
+        smtp._rset()
+        raise smtplib.SMTPRecipientsRefused({recipient: rcpt_reply})
+    if data_reply[0] != 354:
+        smtp._rset()
+        raise smtplib.SMTPDataError(*data_reply)
+    body = smtplib._quote_periods(data)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    smtp.send(body + b".\r\n")
+    code, response = smtp.getreply()
+    if code != 250:
+        smtp._rset()
+        raise smtplib.SMTPDataError(code, response)
+
+
 def hand_over(*, mailer, prepared):
     """Give one prepared message to the mail server or ESP; return its Message-ID or provider id."""
     payload, envelope, message_id = prepared
     # Opened once and kept: every message of the run goes over the same connection.
     mailer.open()
     if envelope is not None:
-        mailer.connection.sendmail(*envelope, payload)
+        smtp_send(mailer.connection, *envelope, payload)
         return message_id
     mailer.send_messages([payload])
     provider_id = getattr(getattr(payload, "anymail_status", None), "message_id", None)

@@ -20,6 +20,13 @@ class Handler:
         self.lock = threading.Lock()
         self.refuse_after = None  # answer 421 to MAIL FROM once this many messages are in
         self.reject = {}  # address -> SMTP reply to RCPT TO
+        self.pipelining = True  # advertise RFC 2920 PIPELINING, as production servers do
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
