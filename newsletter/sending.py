@@ -801,6 +801,13 @@ def deliver_edition(*, edition_id, batch_size=None, rate=None, progress=None, ma
     size = batch_size or setting("NEWSLETTER_BATCH_SIZE")
     claim = secrets.token_hex(8)
     mailer = mailers.default
+    relaxed = setting("NEWSLETTER_ASYNC_COMMIT") and connection.vendor == "postgresql"
+    if relaxed:
+        # See NEWSLETTER_ASYNC_COMMIT in docs/newsletter.md: this worker no longer waits for the WAL flush
+        # of each "sent" row. A worker crash loses nothing; a database server crash may lose the last
+        # fraction of a second of rows, whose messages could then be sent again.
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit TO off")
     try:
         while True:
             batch = claim_batch(edition_id=edition_id, claim=claim, size=size)
@@ -816,6 +823,9 @@ def deliver_edition(*, edition_id, batch_size=None, rate=None, progress=None, ma
                 break
     finally:
         mailer.close()
+        if relaxed:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
     if not finish_if_done(edition_id=edition_id) and default_task_backend.supports_defer:
         # Retries wait for their back-off; a worker is booked for then. (assemble_editions, run every
         # minute, also relaunches any edition left with due rows, e.g. with a backend that cannot defer.)

@@ -318,6 +318,8 @@ NEWSLETTER_MAX_ATTEMPTS = env_int("NEWSLETTER_MAX_ATTEMPTS", 5)
 NEWSLETTER_RETRY_BACKOFF = env_int("NEWSLETTER_RETRY_BACKOFF", 60)
 # Re-send a message a killed worker may or may not have handed over (risking a duplicate).
 NEWSLETTER_RESEND_UNCERTAIN = env_bool("NEWSLETTER_RESEND_UNCERTAIN", False)
+# PostgreSQL: don't wait for the WAL flush of each "sent" row (faster; a database crash may cause re-sends).
+NEWSLETTER_ASYNC_COMMIT = env_bool("NEWSLETTER_ASYNC_COMMIT", False)
 # Confirmation links expire after this many seconds; a pending address is re-sent at most once per interval.
 NEWSLETTER_CONFIRM_MAX_AGE = env_int("NEWSLETTER_CONFIRM_MAX_AGE", 3 * 24 * 3600)
 NEWSLETTER_CONFIRM_RESEND_INTERVAL = env_int("NEWSLETTER_CONFIRM_RESEND_INTERVAL", 15 * 60)

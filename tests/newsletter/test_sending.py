@@ -322,3 +322,11 @@ def test_due_automatic_editions_are_assembled_once(smtp_sink):
     assert len(smtp_sink.messages) == 1
     edition = Edition.objects.get()
     assert edition.automatic and edition.status == Edition.Status.SENT
+
+
+@override_settings(NEWSLETTER_ASYNC_COMMIT=True)
+def test_asynchronous_commit_option_sends_the_same(smtp_sink):
+    make_article()
+    subscribers = [make_subscriber(f"r{i}@example.org") for i in range(3)]
+    sending.deliver_edition(edition_id=started_edition().pk)
+    assert_exactly_once(smtp_sink, subscribers)
