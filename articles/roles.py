@@ -100,8 +100,10 @@ def _wanted(permission_model):
     return wanted
 
 
-def grant_missing_role_permissions(sender, *, apps, using="default", **kwargs):
+def grant_missing_role_permissions(sender, *, apps=None, using="default", **kwargs):
     """post_migrate receiver: add to existing role groups the permissions created since the roles migration."""
+    if apps is None:  # flush (e.g. after a transactional test) sends post_migrate without `apps`
+        from django.apps import apps
     try:
         group_model = apps.get_model("auth", "Group")
         permission_model = apps.get_model("auth", "Permission")
