@@ -2,7 +2,7 @@ import json
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,9 +45,13 @@ def record_signup(*, email, frequency, sections, consent_version, now):
     with transaction.atomic():
         subscriber = Subscriber.objects.select_for_update().by_email(email).first()
         if subscriber is None:
-            subscriber = Subscriber.objects.create(
-                email=email, frequency=frequency, consent_at=now, consent_version=consent_version
-            )
+            try:
+                with transaction.atomic():
+                    subscriber = Subscriber.objects.create(
+                        email=email, frequency=frequency, consent_at=now, consent_version=consent_version
+                    )
+            except IntegrityError:  # the same address signed up in a concurrent request
+                return None
             subscriber.sections.set(sections)
         elif subscriber.status == Subscriber.Status.ACTIVE:
             # Changing an active subscriber's choices needs the preferences link, not just the address.

@@ -109,6 +109,18 @@ def test_edition_review_preview_test_and_send(client, editor, smtp_sink):
     assert len(smtp_sink.to("lecteur@example.org")) == 1
 
 
+def test_edition_being_sent_shows_live_progress(client, editor):
+    make_article()
+    make_subscriber()
+    edition = sending.assemble_edition(newsletter=daily())
+    sending.start_edition(edition=edition, enqueue=False)
+    page = client.get(reverse("admin:newsletter_edition_change", args=[edition.pk])).text
+    assert 'id="edition-progress"' in page and "setTimeout(tick" in page
+    assert "Envoyer maintenant" not in page  # no longer editable nor sendable
+    progress = client.get(reverse("admin:newsletter_edition_progress", args=[edition.pk])).json()
+    assert progress == {"status": "sending", "queued": 1, "total": 1}
+
+
 def test_sending_needs_the_permission(client):
     user = make_user("journaliste", email="j@example.org")
     user.user_permissions.add(*Permission.objects.filter(codename__in=["view_edition", "change_edition"]))
