@@ -6,7 +6,7 @@ import time
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
@@ -143,6 +143,11 @@ def generate(count, *, seed=None, batch_size=BATCH_SIZE):
                 for tag in rng.sample(tags, rng.randint(1, 4))
             )
         created += size
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics: right after a bulk load, stale ones make the related-stories and
+        # tag queries pick nested loops that take minutes instead of milliseconds.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE articles_article, taggit_taggeditem, taggit_tag")
     return created
 
 
