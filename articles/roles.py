@@ -37,6 +37,16 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_author",
     "articles.view_subjectmapping",
     "articles.view_wirewithdrawal",
+    # Editors review, preview, test and send digests; managing the list stays with the chief editors.
+    "newsletter.view_newsletter",
+    "newsletter.view_edition",
+    "newsletter.change_edition",
+    "newsletter.add_edition",
+    "newsletter.send_edition",
+    "newsletter.view_editionarticle",
+    "newsletter.add_editionarticle",
+    "newsletter.change_editionarticle",
+    "newsletter.delete_editionarticle",
 }
 CHIEF_EDITOR_PERMISSIONS = EDITOR_PERMISSIONS | {
     "articles.delete_article",

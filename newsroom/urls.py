@@ -4,7 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("ckeditor5/", include("django_ckeditor_5.urls")),
     path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
 ]

@@ -24,11 +24,12 @@ def _clear_cache():
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     """Debian's Chromium driven by Playwright; never a downloaded browser."""
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by tests
-    # around it are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # around it are still synchronous and safe. Scoped to the test, so subprocesses of later
+    # tests do not inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
