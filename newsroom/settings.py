@@ -247,7 +247,6 @@ ARTICLE_IMAGE_MAX_PIXELS = env_int("ARTICLE_IMAGE_MAX_PIXELS", 40_000_000)
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
 CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "admin:articles_article_image_upload"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "jpg", "png", "gif", "webp"]
-CKEDITOR_5_MAX_FILE_SIZE = ARTICLE_IMAGE_MAX_BYTES // (1024 * 1024)  # MB, for the package's own upload URL
 CKEDITOR_5_CONFIGS = {
     "default": {
         "language": "fr",
