@@ -48,9 +48,11 @@ def test_database_url_and_defaults():
     assert name.endswith("var/newsroom.sqlite3")
 
 
-def test_deploy_check_is_clean_with_production_variables():
+def test_deploy_check_is_clean_with_production_variables(tmp_path):
+    """On a fresh clone too: no var/ folder yet (the check opens the SQLite file)."""
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environ.update(
+        VAR_DIR=str(tmp_path / "fresh-clone" / "var"),
         DEBUG="0",
         SECRET_KEY="a-production-like-secret-with-enough-length-and-entropy-0123456789abcdef",
         ALLOWED_HOSTS="example.org",
