@@ -460,7 +460,12 @@ class Article(models.Model):
 def unique_slug(text, *, exclude_pk=None, max_length=255):
     """A slug for `text` that no other article uses: « titre », « titre-2 », « titre-3 »…"""
     base = slugify(text)[: max_length - 8].strip("-") or "article"
-    taken = set(Article.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True))
+    others = Article.objects.exclude(pk=exclude_pk)
+    # Usually free: one indexed equality lookup. The prefix scan below (a full scan on SQLite,
+    # which cannot serve LIKE from an index) runs only for a taken slug.
+    if not others.filter(slug=base).exists():
+        return base
+    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
     slug, n = base, 2
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1

@@ -21,7 +21,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag, TaggedItem
@@ -534,14 +533,6 @@ def _locked_article(guid):
     return Article.objects.select_for_update().filter(wire_guid=guid).exclude(wire_guid="").first()
 
 
-def _new_slug(text):
-    """The plain slug when free (one indexed lookup), else unique_slug()'s « -2 », « -3 »…"""
-    slug = slugify(text)[:247].strip("-")
-    if slug and not Article.objects.filter(slug=slug).exists():
-        return slug
-    return unique_slug(text)
-
-
 def _status_note(article, item):
     notes = [str(article.get_status_display())]
     if item.pub_status == WITHHELD:
@@ -628,7 +619,7 @@ def _publish_time(item):
 
 def _create(item, *, auto_publish, lookups):
     article = Article(source=lookups.source, wire_guid=item.guid, **_article_fields(item, lookups))
-    article.slug = _new_slug(item.slugline or item.headline)
+    article.slug = unique_slug(item.slugline or item.headline)
     if item.version_created > item.first_created:
         article.updated_at = item.version_created
     if _may_publish(item, auto_publish):
