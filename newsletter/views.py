@@ -1,10 +1,12 @@
 import json
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -176,9 +178,20 @@ def confirm(request, token):
     )
 
 
-def subscriber_preferences_url(subscriber):
-    from django.urls import reverse
+def subscriber_link(view):
+    """Resolve the signed link token into its subscriber, or answer the French invalid-link page."""
 
+    @wraps(view)
+    def wrapped(request, token):
+        subscriber = Subscriber.from_link_token(token)
+        if subscriber is None:
+            return invalid_link(request, "invalid")
+        return view(request, token, subscriber)
+
+    return wrapped
+
+
+def subscriber_preferences_url(subscriber):
     return reverse("newsletter:preferences", args=[subscriber.link_token()])
 
 
@@ -187,10 +200,8 @@ def subscriber_preferences_url(subscriber):
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
-    subscriber = Subscriber.from_link_token(token)
-    if subscriber is None:
-        return invalid_link(request, "invalid")
+@subscriber_link
+def unsubscribe(request, token, subscriber):
     if request.method == "GET":
         return render(request, "newsletter/unsubscribe.html", {"subscriber": subscriber})
     subscriber.unsubscribe(reason=_("Lien de désinscription"))
@@ -207,10 +218,8 @@ def unsubscribe(request, token):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def preferences(request, token):
-    subscriber = Subscriber.from_link_token(token)
-    if subscriber is None:
-        return invalid_link(request, "invalid")
+@subscriber_link
+def preferences(request, token, subscriber):
     saved = False
     if request.method == "POST":
         form = PreferencesForm(request.POST, instance=subscriber)
@@ -228,10 +237,8 @@ def preferences(request, token):
 
 
 @never_cache
-def export(request, token):
-    subscriber = Subscriber.from_link_token(token)
-    if subscriber is None:
-        return invalid_link(request, "invalid")
+@subscriber_link
+def export(request, token, subscriber):
     response = HttpResponse(
         json.dumps(subscriber.export_data(), ensure_ascii=False, indent=2), content_type="application/json"
     )
@@ -241,10 +248,8 @@ def export(request, token):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def erase(request, token):
-    subscriber = Subscriber.from_link_token(token)
-    if subscriber is None:
-        return invalid_link(request, "invalid")
+@subscriber_link
+def erase(request, token, subscriber):
     if request.method == "GET":
         return render(request, "newsletter/erase.html", {"subscriber": subscriber, "token": token})
     subscriber.delete()
