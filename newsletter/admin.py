@@ -309,6 +309,10 @@ class EditionArticleInline(admin.TabularInline):
     readonly_fields = ["section", "visible"]
     extra = 0
 
+    def get_queryset(self, request):
+        # The section and visibility columns read each row's article: join it, not one query per row.
+        return super().get_queryset(request).select_related("article__section")
+
     @admin.display(description=gettext_lazy("rubrique"))
     def section(self, item):
         return item.article.section if item.article_id else "—"
