@@ -2,25 +2,11 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Section
 
 register = template.Library()
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 @register.filter
@@ -30,11 +16,12 @@ def date_fr(value, style="datetime"):
         return ""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
+    # Month names come from Django's French locale; the ordinal « 1er » is ours to add.
     day = "1er" if value.day == 1 else str(value.day)
-    text = f"{day} {MONTHS[value.month - 1]} {value.year}"
+    text = f"{day} {date_format(value, 'F Y')}"
     if style == "date":
         return text
-    return f"{text} à {value.hour} h {value.minute:02d}"
+    return f"{text} à {date_format(value, r'G \h i')}"
 
 
 @register.inclusion_tag("includes/section_nav.html", takes_context=True)
