@@ -7,14 +7,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.crypto import get_random_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -23,8 +21,9 @@ from articles import preview, revisions
 from articles.admin_wire import WireProvenanceMixin
 from articles.cache import purge_public_pages
 from articles.forms import ArticleAdminForm, CorrectionForm, ImageUploadForm
-from articles.models import Article, Author, Correction, Section, Source, SubjectMapping, WireWithdrawal
+from articles.models import Article, Author, Correction, Image, Section, Source, SubjectMapping, WireWithdrawal
 from articles.roles import is_journalist_only
+from articles.tasks import make_renditions
 
 
 @admin.register(Section)
@@ -127,7 +126,7 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
     search_fields = ["headline", "kicker", "standfirst"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "source", "authors", "based_on"]
+    autocomplete_fields = ["section", "source", "authors", "based_on", "featured_image"]
     list_select_related = ["section", "source"]
     readonly_fields = ["status_badge", "workflow_history", "correction_notes"]
     actions = ["submit_selected", "publish_selected", "unpublish_selected"]
@@ -137,7 +136,7 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
         (_("Source"), {"fields": ["source", "based_on", "credit_line"]}),
         (
             _("Image principale"),
-            {"fields": ["featured_image", "image_caption", "image_credit", "image_alt"], "classes": ["collapse"]},
+            {"fields": ["featured_image"], "classes": ["collapse"]},
         ),
         (_("Publication"), {"fields": ["status_badge", "publish_at", "updated_at"]}),
         (_("Circuit de publication"), {"fields": ["workflow_history", "correction_notes"]}),
@@ -542,12 +541,12 @@ def _image_upload(request, model_admin):
     if not form.is_valid():
         message = " ".join(form.errors.get("upload", [])) or str(_("Fichier refusé."))
         return JsonResponse({"error": {"message": message}}, status=400)
-    upload = form.cleaned_data["upload"]
-    upload.seek(0)
-    name = default_storage.save(
-        f"articles/body/{timezone.now():%Y/%m}/{get_random_string(16).lower()}.{form.extension}", upload
-    )
-    return JsonResponse({"url": default_storage.url(name)})
+    # The picture joins the library (caption, credit and alt text are filled in there), re-encoded
+    # without metadata by Image.save(); the body keeps the original's URL, renditions follow.
+    image = Image(file=form.cleaned_data["upload"], uploaded_by=request.user)
+    image.save()
+    transaction.on_commit(lambda: make_renditions.enqueue(image.pk))
+    return JsonResponse({"url": image.url})
 
 
 @admin.register(Correction)
@@ -581,5 +580,5 @@ class SubjectMappingAdmin(admin.ModelAdmin):
     search_fields = ["qcode", "tag"]
 
 
-# The « Fil AFP » (WireDispatch proxy) admin lives in its own module.
-from articles import admin_wire  # noqa: E402, F401
+# The « Fil AFP » (WireDispatch proxy) admin and the image library live in their own modules.
+from articles import admin_images, admin_wire  # noqa: E402, F401

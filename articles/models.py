@@ -9,7 +9,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from articles import images as article_images
 from articles.cache import purge_public_pages
+from articles.images import Image  # noqa: F401 (the image library's model belongs to this app)
 from articles.sanitize import sanitize_html
 
 
@@ -103,7 +105,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Columns a teaser needs, without the body, with its section and source joined."""
-        return self.select_related("section", "source").defer("body")
+        return self.select_related("section", "source", "featured_image").defer("body")
 
     def owned_by(self, user):
         """Articles `user` created or is credited on: what a journalist may work on."""
@@ -147,14 +149,14 @@ class Article(models.Model):
         related_name="+",
     )
 
-    featured_image = models.ImageField(_("image principale"), upload_to="articles/%Y/%m/", blank=True)
-    image_caption = models.CharField(_("légende"), max_length=300, blank=True)
-    image_credit = models.CharField(_("crédit photo"), max_length=150, blank=True)
-    image_alt = models.CharField(
-        _("texte alternatif"),
-        max_length=300,
+    featured_image = models.ForeignKey(
+        "articles.Image",
+        verbose_name=_("image principale"),
+        null=True,
         blank=True,
-        help_text=_("Décrivez l’image pour les lecteurs qui ne la voient pas."),
+        on_delete=models.PROTECT,
+        related_name="featured_in",
+        help_text=_("Choisissez une image de la photothèque (tapez un mot de la légende, du crédit…)."),
     )
     dateline = models.CharField(_("lieu"), max_length=150, blank=True, help_text=_("Par exemple « Astana »."))
     language = models.CharField(_("langue"), max_length=10, default="fr")
@@ -272,6 +274,14 @@ class Article(models.Model):
             return _("avec %(agency)s") % {"agency": self.based_on.source.credit or self.based_on.source.name}
         return ""
 
+    def image_problems(self):
+        """Why the pictures keep this article from being published (alt text, credit), in French."""
+        return article_images.article_image_problems(self)
+
+    def social_images(self):
+        """The featured image's 16:9, 4:3 and 1:1 crops for structured data and social cards (16:9 first)."""
+        return article_images.social_images(self.featured_image) if self.featured_image_id else []
+
     # --- Editorial workflow -------------------------------------------------------------
     # Each transition locks the row, re-checks who may do it against the stored state, records
     # a Transition and a revision, and purges the public pages when readers would see a change.
@@ -340,6 +350,11 @@ class Article(models.Model):
         at = at or now
         if self.pk is not None and self.status == self.Status.PUBLISHED and not self.is_scheduled:
             raise ValidationError(_("Cet article est déjà publié."))
+        problems = self.image_problems()
+        if problems:
+            raise ValidationError(
+                _("Impossible de publier : %(problems)s.") % {"problems": " ; ".join(str(p) for p in problems)}
+            )
         if at > now and not comment:
             comment = _("Programmé pour le %(date)s") % {
                 "date": formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
