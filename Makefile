@@ -10,7 +10,11 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: run install install-dev system-deps migrate demo test test-fast e2e lint format check bench requirements clean
+# Compile the project's French catalogue (locale/fr) after editing it; the .mo is committed.
+messages:
+	msgfmt --check-format -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po
+
+.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e lint format check bench requirements clean
 
 run: install migrate demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
