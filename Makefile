@@ -10,10 +10,6 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-# Compile the project's French catalogue (locale/fr) after editing it; the .mo is committed.
-messages:
-	msgfmt --check-format -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po
-
 .PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e lint format check bench requirements clean
 
 run: install migrate demo
@@ -78,6 +74,10 @@ requirements: install-dev
 	$(BIN)/pip install -q uv
 	cd requirements && ../$(BIN)/uv pip compile --python-version 3.13 --generate-hashes --no-header --quiet base.in -o base.txt
 	cd requirements && ../$(BIN)/uv pip compile --python-version 3.13 --generate-hashes --no-header --quiet dev.in -o dev.txt
+
+# Compile the project's French catalogue (locale/fr) after editing it; the .mo is committed.
+messages:
+	msgfmt --check-format -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var
