@@ -151,7 +151,7 @@ class _BodyRewriter(HTMLParser):
 
 def render_body(html):
     """`html` (sanitised on save) with its library images as responsive pictures, credits shown."""
-    from articles.images import Image
+    from articles.models.images import Image
 
     # The body is sanitised on save (articles/sanitize.py); the pictures are built with format_html.
     if "<img" not in (html or ""):

@@ -86,7 +86,7 @@ def is_current(image):
 
 def ensure_renditions(image, *, force=False):
     """Make `image`'s renditions unless the current set exists. True when it made them."""
-    from articles.images import Image
+    from articles.models.images import Image
 
     with transaction.atomic():
         locked = Image.objects.select_for_update().get(pk=image.pk)

@@ -87,7 +87,7 @@ def _move(path, folder):
 @task
 def make_renditions(image_id):
     """Make an image's renditions (after an upload or a new focal point); a no-op when they exist."""
-    from articles.images import Image
+    from articles.models.images import Image
     from articles.renditions import ensure_renditions
 
     image = Image.objects.filter(pk=image_id).first()

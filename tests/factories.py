@@ -89,7 +89,7 @@ def make_image(*, content=None, name="photo.jpg", renditions=True, **overrides):
     """A library image (metadata stripped by Image.save), with its renditions made unless told not to."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from articles.images import Image
+    from articles.models.images import Image
     from articles.renditions import ensure_renditions
 
     fields = {"caption": "Le lac Issyk-Koul au printemps.", "credit": "Dana Ospanova", "alt_text": "Un lac bleu"}

@@ -3,7 +3,7 @@
 from django import template
 
 from articles import pictures, renditions
-from articles.images import absolute
+from articles.models.images import absolute
 
 register = template.Library()
 

@@ -16,8 +16,8 @@ from PIL import ExifTags
 from PIL import Image as PILImage
 
 from articles import renditions
-from articles.images import Image
 from articles.models import Article
+from articles.models.images import Image
 from articles.pictures import media_name
 from articles.roles import EDITOR
 from tests.factories import make_article, make_image, make_user, photo_bytes
@@ -195,7 +195,7 @@ def test_renditions_in_every_format_and_width_and_lighter_than_the_original(sett
 
 
 def image_social(image):
-    from articles.images import social_images
+    from articles.models.images import social_images
 
     return social_images(image)
 
@@ -370,21 +370,21 @@ def test_publishing_with_a_body_image_lacking_alt_text_is_refused():
     article = make_article(
         status=Article.Status.DRAFT, publish_at=None, body=f'<p>Texte</p><img src="{image.url}" alt="">'
     )
-    assert "texte alternatif" in str(article.image_problems())
+    assert "texte alternatif" in str(article.publish_problems())
     with pytest.raises(ValidationError):
         article.publish(user=editor)
     # An alt attribute written in the editor counts for that use of the image.
     article.body = f'<p>Texte</p><img src="{image.url}" alt="Une yourte">'
     article.save()
-    assert article.image_problems() == []
+    assert article.publish_problems() == []
     outside = make_article(status=Article.Status.DRAFT, body='<img src="https://example.org/x.jpg">')
-    assert "texte alternatif" in str(outside.image_problems())
+    assert "texte alternatif" in str(outside.publish_problems())
 
 
 def test_publishing_with_an_image_lacking_credit_is_refused():
     image = make_image(credit="", renditions=False)
     article = make_article(status=Article.Status.DRAFT, publish_at=None, featured_image=image)
-    assert "crédit" in str(article.image_problems())
+    assert "crédit" in str(article.publish_problems())
 
 
 def test_deleting_an_image_in_use_is_refused_with_a_french_message(client, editor):

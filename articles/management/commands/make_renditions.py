@@ -4,7 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from articles.images import Image
+from articles.models.images import Image
 from articles.renditions import ensure_renditions
 
 

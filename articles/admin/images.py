@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from articles.cache import purge_public_pages
-from articles.images import Image
+from articles.models.images import Image
 from articles.tasks import make_renditions
 
 
