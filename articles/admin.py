@@ -25,6 +25,7 @@ from articles.cache import purge_public_pages
 from articles.forms import ArticleAdminForm, CorrectionForm, ImageUploadForm
 from articles.models import Article, Author, Correction, Section, Source, SubjectMapping, WireWithdrawal
 from articles.roles import is_journalist_only
+from articles.search.admin import EngineSearchMixin
 
 
 @admin.register(Section)
@@ -119,7 +120,7 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
+class ArticleAdmin(WireProvenanceMixin, EngineSearchMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ["headline", "section", "status_badge", "source", "author_names", "publish_time"]

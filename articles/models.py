@@ -554,3 +554,6 @@ class WireDispatch(Article):
         proxy = True
         verbose_name = _("dépêche")
         verbose_name_plural = _("fil AFP")
+
+
+from articles.search.models import NameVariantGroup  # noqa: E402, F401 — the search variants table
