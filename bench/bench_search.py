@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
 QUERIES = 200
-WORDS = (
+VOCABULARY = (
     "gouvernement président parlement banque centrale éleveurs étudiants délégation européenne autorités"
     " ministère énergie agriculteurs annonce prépare dévoile relance reporte signe défend conteste accélère"
     " inaugure plan eau réforme retraites accord gazier corridor ferroviaire construction centrale programme"
@@ -36,7 +36,8 @@ WORDS = (
     " traditionnelle Astana Almaty Tachkent Samarcande Bichkek Och Douchanbé Achgabat discussions semaines"
     " observateurs importance projet région associations transparence calendrier financement stratégie"
     " diversification habitants retombées emploi Kazakhstan Ouzbékistan Kirghizistan uranium climat"
-).split()
+)
+WORDS = VOCABULARY.split()
 VARIANTS = ["Nur-Sultan", "Tashkent", "Bishkek", "Alma-Ata", "Dushanbe", "Ashgabat", "Samarkand", "Osh", "Kyrgyzstan"]
 NO_MATCH = ["zorglub", "Tokaev", "Ouzbekistant", "xylophone", "Rogoun", "pétanque"]
 
@@ -100,7 +101,7 @@ def run_size(size):
     os.environ["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     os.environ.update(
         DEBUG="0",
-        SECRET_KEY="bench-only-secret-key-not-used-for-anything-else-0123456789",
+        SECRET_KEY="bench-only-secret-key-not-used-for-anything-else-0123456789",  # noqa: S106
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",
         PAGE_CACHE_SECONDS="0",
@@ -113,7 +114,7 @@ def run_size(size):
     else:
         name = f"bench_search_{size}"
         exists = subprocess.run(
-            ["psql", f"{PG}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+            ["psql", f"{PG}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],  # noqa: S608
             capture_output=True,
             text=True,
             check=True,
@@ -158,7 +159,9 @@ def run_size(size):
 
 def drop(sizes):
     for size in sizes:
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", f"bench_search_{size}"], check=True)
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", f"bench_search_{size}"], check=True
+        )
 
 
 def main():
