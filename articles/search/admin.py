@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import search
 from articles.cache import purge_public_pages
-from articles.search.models import NameVariantGroup
+from articles.models import SearchVariant
 from articles.search.query import forget_variants
 
 
@@ -27,8 +27,8 @@ def _variants_changed():
     transaction.on_commit(purge_public_pages)
 
 
-@admin.register(NameVariantGroup)
-class NameVariantGroupAdmin(admin.ModelAdmin):
+@admin.register(SearchVariant)
+class SearchVariantAdmin(admin.ModelAdmin):
     list_display = ["name", "spelling_summary", "note"]
     search_fields = ["name", "spellings", "note"]
     fields = ["name", "spellings", "note"]

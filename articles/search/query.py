@@ -79,10 +79,10 @@ def variant_index():
     """{folded spelling as a tuple of words: tuple of every spelling of its groups (as word tuples)}."""
     index = cache.get(VARIANTS_CACHE_KEY)
     if index is None:
-        from articles.search.models import NameVariantGroup
+        from articles.models import SearchVariant
 
         index = {}
-        for group in NameVariantGroup.objects.all():
+        for group in SearchVariant.objects.all():
             spellings = tuple(tuple(PART.findall(spelling)) for spelling in group.spelling_list())
             folded = {}
             for spelling in spellings:

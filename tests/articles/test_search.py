@@ -84,11 +84,11 @@ class SearchRelevanceTests(TestCase):
         assert self.corpus["kirghizie"].pk in found("Kyrgyzstan frontière")
 
     def test_variants_added_in_the_table_apply_at_once(self):
-        from articles.search.models import NameVariantGroup
+        from articles.models import SearchVariant
         from articles.search.query import forget_variants
 
         assert self.corpus["issyk"].pk not in found("Cholpon")  # the story spells it « Tcholpon-Ata »
-        NameVariantGroup.objects.create(name="Tcholpon-Ata", spellings="Tcholpon\nCholpon")
+        SearchVariant.objects.create(name="Tcholpon-Ata", spellings="Tcholpon\nCholpon")
         forget_variants()
         assert self.corpus["issyk"].pk in found("Cholpon")
 

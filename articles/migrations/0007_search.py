@@ -70,7 +70,7 @@ VARIANT_GROUPS = [
 
 
 def seed_variants(apps, schema_editor):
-    group = apps.get_model("articles", "NameVariantGroup")
+    group = apps.get_model("articles", "SearchVariant")
     group.objects.using(schema_editor.connection.alias).bulk_create(
         group(name=name, spellings="\n".join(spellings), note=note) for name, spellings, note in VARIANT_GROUPS
     )
@@ -102,14 +102,14 @@ def uninstall_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("articles", "0005_article_section_recent_index"),
+        ("articles", "0006_transition_actor"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="NameVariantGroup",
+            name="SearchVariant",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("name", models.CharField(help_text="L’orthographe de référence, par exemple « Astana ».", max_length=100, unique=True, verbose_name="nom")),
@@ -117,8 +117,8 @@ class Migration(migrations.Migration):
                 ("note", models.CharField(blank=True, max_length=255, verbose_name="remarque")),
             ],
             options={
-                "verbose_name": "variantes d’un nom",
-                "verbose_name_plural": "variantes des noms (recherche)",
+                "verbose_name": "variante de nom",
+                "verbose_name_plural": "variantes de noms (recherche)",
                 "ordering": ["name"],
             },
         ),

@@ -15,7 +15,7 @@ def spellings_of(text):
     return spellings
 
 
-class NameVariantGroup(models.Model):
+class SearchVariant(models.Model):
     """Spellings of one place or person: a search for any of them finds stories written with another."""
 
     name = models.CharField(
@@ -32,8 +32,8 @@ class NameVariantGroup(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("variantes d’un nom")
-        verbose_name_plural = _("variantes des noms (recherche)")
+        verbose_name = _("variante de nom")
+        verbose_name_plural = _("variantes de noms (recherche)")
 
     def __str__(self):
         return self.name
