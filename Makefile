@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: run install install-dev system-deps migrate demo test test-fast e2e lint format check bench requirements clean
+.PHONY: run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
 
 run: install migrate demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -51,6 +51,10 @@ test-fast: install-dev
 
 e2e: install-dev system-deps
 	$(BIN)/python -m pytest -m e2e
+
+# Long load, outage and fuzz runs (docs/reliability.md); `make test` runs their fast subset.
+reliability: install-dev system-deps
+	NEWSROOM_LONG=1 $(BIN)/python -m pytest tests/reliability -n 0 $(RELIABILITY_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

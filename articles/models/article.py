@@ -1,3 +1,5 @@
+"""The article, its published/scheduled querysets and its editorial workflow."""
+
 import re
 from html import unescape
 
@@ -14,87 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from articles.cache import purge_public_pages
+from articles.models.taxonomy import Author, Section, Source
 from articles.sanitize import sanitize_html
-
-
-class Section(models.Model):
-    name = models.CharField(_("nom"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    description = models.TextField(_("description"), blank=True)
-    order = models.PositiveSmallIntegerField(
-        _("ordre"), default=100, help_text=_("Les rubriques de plus petit ordre s’affichent en premier.")
-    )
-    on_home = models.BooleanField(
-        _("bloc en une"), default=True, help_text=_("Afficher un bloc de cette rubrique sur la page d’accueil.")
-    )
-    country_code = models.CharField(
-        _("code pays"),
-        max_length=2,
-        blank=True,
-        help_text=_("Code ISO 3166-1 alpha-2 (KZ, UZ…) quand la rubrique est un pays."),
-    )
-
-    class Meta:
-        ordering = ["order", "name"]
-        verbose_name = _("rubrique")
-        verbose_name_plural = _("rubriques")
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
-
-
-class Source(models.Model):
-    """Where a story comes from: the newsroom itself or an agency. A new agency is a row."""
-
-    name = models.CharField(_("nom"), max_length=100, unique=True)
-    slug = models.SlugField(_("slug"), max_length=50, unique=True)
-    is_agency = models.BooleanField(
-        _("agence"), default=False, help_text=_("Cochez pour une agence de presse (AFP, Reuters…).")
-    )
-    credit = models.CharField(
-        _("crédit"),
-        max_length=100,
-        blank=True,
-        help_text=_("Crédit affiché sur les dépêches de cette source, par exemple « AFP »."),
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("source")
-        verbose_name_plural = _("sources")
-
-    def __str__(self):
-        return self.name
-
-
-class Author(models.Model):
-    """A person credited in bylines. Not every author has an account (agency writers)."""
-
-    name = models.CharField(_("nom"), max_length=150)
-    slug = models.SlugField(_("slug"), max_length=150, unique=True)
-    bio = models.TextField(_("biographie"), blank=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("compte"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="author",
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("auteur")
-        verbose_name_plural = _("auteurs")
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -435,9 +358,7 @@ class Article(models.Model):
             if not self.is_published:
                 raise ValidationError(_("Seul un article publié peut recevoir une correction."))
             now = timezone.now()
-            correction = Correction.objects.create(
-                article=self, wrong=wrong.strip(), right=right.strip(), user=user, created_at=now
-            )
+            correction = self.corrections.create(wrong=wrong.strip(), right=right.strip(), user=user, created_at=now)
             self.updated_at = now
             self.edit_version = locked.edit_version + 1
             self.save(update_fields=["updated_at", "edit_version", "modified_at"])
@@ -471,9 +392,7 @@ class Article(models.Model):
                 setattr(self, name, value)
             self.edit_version = locked.edit_version + 1
             self.save(update_fields=[*self._WORKFLOW_FIELDS[:-1], "modified_at"])
-            Transition.objects.create(
-                article=self, from_status=from_status, to_status=to_status, user=user, comment=comment or ""
-            )
+            self.transitions.create(from_status=from_status, to_status=to_status, user=user, comment=comment or "")
             reversion.set_user(user)
             reversion.set_comment(f"{Article.Status(from_status).label} → {Article.Status(to_status).label}")
             if purge:
@@ -505,87 +424,3 @@ def unique_slug(text, *, exclude_pk=None, max_length=255):
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-class Transition(models.Model):
-    """One move of an article through the workflow: who, when, from, to, why."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(_("de"), max_length=20, choices=Article.Status)
-    to_status = models.CharField(_("vers"), max_length=20, choices=Article.Status)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    comment = models.TextField(_("commentaire"), blank=True)
-    created_at = models.DateTimeField(_("le"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("transition")
-        verbose_name_plural = _("historique du circuit")
-
-    def __str__(self):
-        return f"{self.article}: {self.from_status} → {self.to_status}"
-
-
-@reversion.register()
-class Correction(models.Model):
-    """A dated correction note shown at the foot of a published article and on the corrections page."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
-    wrong = models.TextField(_("ce qui était inexact"))
-    right = models.TextField(_("ce qui est exact"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("par"), null=True, blank=True, on_delete=models.SET_NULL
-    )
-    created_at = models.DateTimeField(_("le"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("correction")
-        verbose_name_plural = _("corrections")
-
-    def __str__(self):
-        return f"{self.article} — {self.created_at:%Y-%m-%d}"
-
-
-class WireWithdrawal(models.Model):
-    """Tombstone of a withdrawn wire story, kept even for a guid never imported, so it never comes back."""
-
-    guid = models.CharField(_("identifiant de dépêche"), max_length=255, unique=True)
-    version = models.PositiveIntegerField(_("version"))
-    note = models.TextField(_("note"), blank=True)
-    withdrawn_at = models.DateTimeField(_("retirée le"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-withdrawn_at"]
-        verbose_name = _("dépêche retirée")
-        verbose_name_plural = _("dépêches retirées")
-
-    def __str__(self):
-        return self.guid
-
-
-class SubjectMapping(models.Model):
-    """Maps a wire subject code (iso3166-1a2:KZ, medtop:…) to a section and/or a tag. Editable data."""
-
-    qcode = models.CharField(_("code"), max_length=100, unique=True, help_text=_("Par exemple « iso3166-1a2:KZ »."))
-    section = models.ForeignKey(Section, verbose_name=_("rubrique"), null=True, blank=True, on_delete=models.CASCADE)
-    tag = models.CharField(_("mot-clé"), max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["qcode"]
-        verbose_name = _("correspondance de sujet")
-        verbose_name_plural = _("correspondances de sujets")
-
-    def __str__(self):
-        return self.qcode
-
-
-class WireDispatch(Article):
-    """The agency dispatches, as the « Fil AFP » admin lists them."""
-
-    class Meta:
-        proxy = True
-        verbose_name = _("dépêche")
-        verbose_name_plural = _("fil AFP")
