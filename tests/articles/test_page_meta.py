@@ -97,5 +97,5 @@ def test_preview_is_noindex(admin_client):
     from articles.preview import share_url
 
     response = admin_client.get(share_url(draft).removeprefix(SITE))
-    assert '<meta name="robots" content="noindex, nofollow">' in response.text
+    assert '<meta name="robots" content="noindex">' in response.text
     assert response["X-Robots-Tag"] == "noindex, nofollow"
