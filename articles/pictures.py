@@ -66,7 +66,7 @@ def _img(*, src, alt, width, height, css_class="", **attributes):
 def credit_html(image):
     if not image.credit:
         return ""
-    return format_html('<span class="image-credit">{}</span>', _("Photo : %(credit)s") % {"credit": image.credit})
+    return format_html('<span class="image-credit">{}</span>', _("Photo\u00a0: %(credit)s") % {"credit": image.credit})
 
 
 def media_name(src):

@@ -189,4 +189,6 @@ def social_images(image):
 
 
 def absolute(url):
-    return url if "://" in url else settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
+    from articles.links import absolute_url
+
+    return absolute_url(url)

@@ -15,6 +15,7 @@ from articles.cache import purge_public_pages
 from articles.management.commands.generate_articles import generate
 from articles.models import Article, Correction, Section
 from articles.views import render_article
+from tests.articles.crawl import fetch
 from tests.factories import make_article, make_author, make_image, photo_bytes, source
 
 pytestmark = pytest.mark.django_db
@@ -50,11 +51,11 @@ def count_queries(client, url):
 def test_unpublished_articles_are_invisible(client, overrides):
     hidden = make_article(headline="Histoire cachée", tags=["secret"], **overrides)
     assert get(client, hidden.get_absolute_url()).status_code == 404
-    for url in ("/", hidden.section.get_absolute_url(), "/mots-cles/secret/", "/rss/", "/sitemap.xml"):
-        response = get(client, url)
-        assert response.status_code == 200, url
-        assert "Histoire cachée" not in response.text, url
-        assert hidden.slug not in response.text, url
+    for url in ("/", hidden.section.get_absolute_url(), "/mots-cles/secret/", "/rss/", "/atom/", "/sitemap.xml"):
+        status, text = fetch(client, url)
+        assert status == 200, url
+        assert "Histoire cachée" not in text, url
+        assert hidden.slug not in text, url
 
 
 def test_wrong_section_redirects_permanently_to_canonical(client):
@@ -325,7 +326,7 @@ def test_featured_image_with_caption_credit_and_alt(client, settings, tmp_path):
     article = make_article(featured_image=image)
     detail = get(client, article.get_absolute_url()).text
     assert 'alt="Une grande place bordée de tours de verre" width="64" height="36"' in detail
-    assert "La place de la Nation à Astana." in detail and "Photo : Dana Ospanova" in detail
+    assert "La place de la Nation à Astana." in detail and "Photo\u00a0: Dana Ospanova" in detail
     assert '<meta property="og:image" content="http://127.0.0.1:8000/media/renditions/' in detail
     home = get(client, "/").text
     assert 'class="teaser-image"' in home and 'alt="Une grande place bordée de tours de verre"' in home

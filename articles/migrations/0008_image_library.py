@@ -56,7 +56,7 @@ def library_to_featured_images(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_transition_actor'),
+        ('articles', '0007_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
