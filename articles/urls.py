@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from articles import feeds, preview, views
+from articles import cache, feeds, preview, views
 from articles.cache import public_page
 from articles.sitemaps import SITEMAPS
 
@@ -11,9 +11,14 @@ app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
     path("corrections/", views.CorrectionList.as_view(), name="corrections"),
-    path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
-    path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
-    path("sitemap.xml", public_page(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("rss/", public_page(feeds.LatestArticlesFeed(), keys=[cache.FEEDS]), name="feed"),
+    path("rss/<slug:slug>/", public_page(feeds.SectionFeed(), keys=[cache.FEEDS]), name="section_feed"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.sitemap, keys=[cache.SITEMAPS]),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("apercu/<str:token>/", preview.share_preview, name="share_preview"),
     # taggit makes Unicode slugs (« coopération »): \w matches them.
     re_path(r"^mots-cles/(?P<slug>[-\w]+)/$", views.TagArticleList.as_view(), name="tag"),
