@@ -13,7 +13,7 @@ class SlowPage:
     """A public page that takes `delay` seconds to build and counts its builds."""
 
     def __init__(self):
-        self.delay = 0.25
+        self.delay = 0.5
         self.text = "version 1"
         self.builds = 0
         self.lock = threading.Lock()

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache.backends.locmem import _caches, _expire_info
 from django.db import connections
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import pagecache
@@ -48,6 +49,11 @@ def use_files(settings, directory):
     settings.CACHES = {"default": {"BACKEND": "articles.filecache.FileCache", "LOCATION": str(directory)}}
 
 
+def month_sitemap(when):
+    when = timezone.localtime(when)
+    return reverse("articles:sitemap_month", kwargs={"year": f"{when.year:04}", "month": f"{when.month:02}"})
+
+
 def keys_of(response):
     return set(response["Surrogate-Key"].split())
 
@@ -69,6 +75,7 @@ def test_each_page_names_what_it_shows(client):
     assert author_key(author) in keys_of(client.get(author.get_absolute_url()))
     assert "feeds" in keys_of(client.get("/rss/"))
     assert "sitemaps" in keys_of(client.get("/sitemap.xml"))
+    assert "sitemaps" in keys_of(client.get(month_sitemap(story.publish_at)))
     assert article_keys(story) >= {article_key(story), section_key(story.section), tag_key(story.tags.get()),
                                    author_key(author), "home", "feeds", "sitemaps"}  # fmt: skip
 
@@ -174,7 +181,7 @@ def test_old_pages_never_come_back_when_the_purge_state_is_evicted(client):
 def test_redis_outage_serves_uncached_pages_and_never_500(client, settings, redis_server):
     use_redis(settings, redis_server)
     story = make_article(headline="Toujours lisible", tags=["eau"])
-    urls = ["/", story.get_absolute_url(), "/kazakhstan/", "/mots-cles/eau/", "/rss/", "/sitemap.xml"]
+    urls = ["/", story.get_absolute_url(), "/kazakhstan/", "/mots-cles/eau/", "/rss/", month_sitemap(story.publish_at)]
     for url in urls:
         assert client.get(url).status_code == 200  # cached in Redis
     assert pagecache.rebuild_count() == len(urls)
@@ -194,7 +201,8 @@ def test_scheduled_story_appears_at_its_time_everywhere(client, time_machine):
     time_machine.move_to(now, tick=False)
     make_article(headline="Déjà en ligne", tags=["eau"])
     story = make_article(headline="Programmée pour bientôt", tags=["eau"], publish_at=now + dt.timedelta(seconds=40))
-    urls = ["/", "/kazakhstan/", "/mots-cles/eau/", "/rss/", "/rss/kazakhstan/", "/sitemap.xml"]
+    urls = ["/", "/kazakhstan/", "/mots-cles/eau/", "/rss/", "/rss/kazakhstan/", "/sitemap-news.xml"]
+    urls.append(month_sitemap(story.publish_at))
     for url in urls:
         response = client.get(url)
         assert story.slug not in response.text, url
@@ -248,7 +256,9 @@ def test_after_a_soft_purge_one_reader_rebuilds_while_the_others_get_the_previou
     assert slow_page.builds == 2
     assert all(response.status_code == 200 for response in responses)
     stale = [response for response in responses if "version 1" in response.text]
-    assert len(stale) == 5
+    fresh = [response for response in responses if "version 2" in response.text]
+    # The rebuilder got version 2; readers the (busy) machine started late may get it too, once stored.
+    assert stale and len(stale) + len(fresh) == 6
     assert all("s-maxage=0" in response["Cache-Control"] for response in stale)  # a CDN must not keep them
     assert "version 2" in Client().get("/lent/").text
     assert slow_page.builds == 2
