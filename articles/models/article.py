@@ -209,6 +209,14 @@ class Article(ArticleWorkflow, models.Model):
         The workflow gate (move) refuses any move to « publié » while this is not empty."""
         return images.article_image_problems(self)
 
+    def feed_image(self):
+        """The featured image's 16:9 JPEG for feeds (enclosure, media:content), 1200 px wide; or None."""
+        return images.rendition_info(self.featured_image, "16:9", 1200) if self.featured_image_id else None
+
+    def email_image(self):
+        """The featured image's email-safe 16:9 JPEG at a fixed 600 px width, absolute URL; or None."""
+        return images.rendition_info(self.featured_image, "16:9", 600) if self.featured_image_id else None
+
     def social_images(self):
         """The featured image's 16:9, 4:3 and 1:1 crops (absolute URL, width, height) for JSON-LD and og:image."""
         return images.social_images(self.featured_image) if self.featured_image_id else []
