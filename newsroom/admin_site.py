@@ -42,6 +42,26 @@ class NewsroomAdminSite(admin.AdminSite):
     site_title = _("Newsroom")
     site_header = _("Newsroom — rédaction")
     index_title = _("Le desk")
+    index_template = "admin/desk/index.html"
+
+    def get_urls(self):
+        from articles.admin.desk import desk_urls
+
+        return [*desk_urls(self), *super().get_urls()]
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        if getattr(request, "user", None) is not None and request.user.is_active and request.user.is_staff:
+            from articles.models import Notification
+
+            context["unread_notifications"] = Notification.objects.filter(recipient=request.user).unread().count()
+        return context
+
+    def index(self, request, extra_context=None):
+        """The desk: what needs doing today for the signed-in person's role (newsroom/desk.py)."""
+        from newsroom.desk import desk_context
+
+        return super().index(request, {**desk_context(request.user), **(extra_context or {})})
 
     def register(self, model_or_iterable, admin_class=None, **options):
         # Every ModelAdmin, third-party ones included (users, mots-clés, tâches), gets the French titles.

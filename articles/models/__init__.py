@@ -4,6 +4,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
 from articles.models.article import Article, ArticleQuerySet, unique_slug
+from articles.models.desk import Assignment, Notification, NotificationSettings
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
 from articles.models.wire import WireDispatch, WireWithdrawal
 from articles.models.workflow import Actor, Correction, Transition
@@ -12,8 +13,11 @@ __all__ = [
     "Actor",
     "Article",
     "ArticleQuerySet",
+    "Assignment",
     "Author",
     "Correction",
+    "Notification",
+    "NotificationSettings",
     "Section",
     "Source",
     "SubjectMapping",

@@ -188,9 +188,13 @@ class ArticleWorkflow:
                 self.withdrawn_at = withdrawn_at
             self.bump_edit_version()
             self.save(update_fields=[*WORKFLOW_FIELDS, "modified_at"])
-            self.transitions.create(
+            transition = self.transitions.create(
                 from_status=from_status, to_status=self.status, user=user, actor=actor, comment=comment or ""
             )
+            # Who must know (editors, authors): rows in this transaction, emails queued after commit.
+            from articles.notifications import notify_transition  # the module imports these models
+
+            notify_transition(transition)
             if user is not None:
                 reversion.set_user(user)
             label = f"{ArticleStatus(from_status).label} → {ArticleStatus(self.status).label}"
