@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +72,17 @@ def in_review(queryset):
     )
 
 
+def after_move(transition):
+    """What the desk does when an article moves: tell who must know, advance the topic it was written for."""
+    from articles.notifications import notify_transition
+
+    notify_transition(transition)
+    advance = {Status.SUBMITTED: Assignment.Status.FILED, Status.PUBLISHED: Assignment.Status.PUBLISHED}
+    status = advance.get(transition.to_status)
+    if status is not None and transition.actor == Transition.Actor.PERSON:
+        transition.article.assignments.exclude(status=Assignment.Status.DROPPED).update(status=status)
+
+
 def _today(now):
     start = timezone.make_aware(datetime.combine(timezone.localdate(now), time.min))
     return start, start + timedelta(days=1)
@@ -79,7 +90,7 @@ def _today(now):
 
 def journalist_blocks(user, *, now=None):
     now = now or timezone.now()
-    mine = Article.objects.owned_by(user).select_related("section")
+    mine = Article.objects.owned_by(user).select_related("section", "created_by")
     back = returned(mine).order_by("-returned_at")
     drafts = mine.filter(status=Status.DRAFT).exclude(pk__in=back.values("pk")).order_by("-modified_at")
     return [
@@ -115,7 +126,7 @@ def assignments_block(user):
     assignments = (
         Assignment.objects.filter(assignees=user, status__in=Assignment.OPEN_STATUSES)
         .select_related("section", "dispatch", "article")
-        .order_by("due_at", "id")
+        .order_by(F("due_at").asc(nulls_last=True), "id")
     )
     return _block(
         "assignments",
@@ -227,5 +238,5 @@ def budget(day):
         .exclude(status=Assignment.Status.DROPPED)
         .select_related("section", "editor", "dispatch", "article")
         .prefetch_related("assignees")
-        .order_by("section__order", "section__name", "due_at", "id")
+        .order_by("section__order", "section__name", F("due_at").asc(nulls_last=True), "id")
     )

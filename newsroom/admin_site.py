@@ -40,7 +40,7 @@ class FrenchTitlesMixin:
 
 class NewsroomAdminSite(admin.AdminSite):
     site_title = _("Newsroom")
-    site_header = _("Newsroom — rédaction")
+    site_header = _("Newsroom — la rédaction")
     index_title = _("Le desk")
     index_template = "admin/desk/index.html"
 

@@ -28,7 +28,8 @@ IN_REVIEW = {
 TOPIC = {
     "working_title": "Ouzbékistan : la réforme des retraites votée au Parlement",
     "section": "ouzbekistan",
-    "notes": "Angle : ce qui change pour les femmes, parties plus tôt à la retraite. Contacter l’économiste de Tachkent.",
+    "notes": "Angle : ce qui change pour les femmes, parties plus tôt à la retraite. "
+    "Contacter l’économiste de Tachkent.",
     "expected_length": 700,
 }
 

@@ -191,10 +191,10 @@ class ArticleWorkflow:
             transition = self.transitions.create(
                 from_status=from_status, to_status=self.status, user=user, actor=actor, comment=comment or ""
             )
-            # Who must know (editors, authors): rows in this transaction, emails queued after commit.
-            from articles.notifications import notify_transition  # the module imports these models
+            # The desk follows: notifications (rows now, emails after commit) and the topic's state.
+            from articles.desk import after_move  # it imports these models
 
-            notify_transition(transition)
+            after_move(transition)
             if user is not None:
                 reversion.set_user(user)
             label = f"{ArticleStatus(from_status).label} → {ArticleStatus(self.status).label}"
