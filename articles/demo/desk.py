@@ -82,10 +82,12 @@ def load_desk(users, authors):
         in_review.submit(user=journalist)
         created += 1
     if not Assignment.objects.filter(working_title=TOPIC["working_title"]).exists():
+        # Due today, in the future when possible: 17 h, or an hour from now, never past midnight.
         now = timezone.localtime()
-        due = timezone.make_aware(datetime.combine(now.date(), time(17, 0)))
-        if due <= now:
-            due = now + timedelta(hours=3)
+        end_of_day = timezone.make_aware(datetime.combine(now.date(), time(23, 59)))
+        due = min(
+            max(timezone.make_aware(datetime.combine(now.date(), time(17, 0))), now + timedelta(hours=1)), end_of_day
+        )
         topic = Assignment.objects.create(
             working_title=TOPIC["working_title"],
             section=Section.objects.get(slug=TOPIC["section"]),
