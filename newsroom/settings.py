@@ -205,6 +205,18 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "use_ssl": env_bool("EMAIL_USE_SSL", False),
         "timeout": env_int("EMAIL_TIMEOUT", 30),
     }
+
+
+def esp_of(backend):
+    """The anymail ESP a mail backend path names ("postmark"), or "" for SMTP and local backends."""
+    parts = backend.split(".")
+    if len(parts) == 4 and parts[:2] == ["anymail", "backends"] and parts[2] not in ("test", "console"):
+        return parts[2]
+    return ""
+
+
+# The only ESP whose tracking webhook is mounted (docs/configuration.md § Email); none with SMTP.
+NEWSLETTER_ESP = esp_of(MAILERS["default"]["BACKEND"])
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Newsroom <newsletter@newsroom.localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Provider settings for django-anymail (e.g. {"POSTMARK_SERVER_TOKEN": "…"}), as JSON.
