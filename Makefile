@@ -12,8 +12,12 @@ export DEBUG ?= 1
 
 .PHONY: run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
 
-run: install migrate demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+# The site, a task worker (sends the sign-up confirmations) and the periodic jobs, under honcho
+# (Procfile.dev); Ctrl+C stops all three. Emails: the worker's output and var/mail/*.eml.
+run: install-dev migrate demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 \
+		EMAIL_BACKEND=$${EMAIL_BACKEND:-newsroom.mail.DevelopmentEmailBackend} \
+		$(BIN)/honcho -f Procfile.dev start
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
