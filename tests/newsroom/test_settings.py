@@ -129,3 +129,19 @@ def test_purge_reaches_every_process_through_redis():
     after = run_django(code.format(""), DEBUG="1", REDIS_URL=REDIS_URL)
     assert int(purged.stdout) == int(before.stdout) + 1
     assert int(after.stdout) == int(purged.stdout)
+
+
+def test_rotated_secret_key_keeps_signed_links_working():
+    """SECRET_KEY_FALLBACKS: links signed with the previous key (newsletter, preview) still open."""
+    code = (
+        "from django.core import signing; from django.conf import settings as s;"
+        "print(signing.Signer(salt='x').unsign(signing.Signer(key='ancienne-cle-' + 'x' * 50, salt='x').sign('ok')),"
+        " len(s.SECRET_KEY_FALLBACKS))"
+    )
+    rotated = run_django(
+        code, DEBUG="1", SECRET_KEY="nouvelle-cle-" + "y" * 50, SECRET_KEY_FALLBACKS="ancienne-cle-" + "x" * 50
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.split() == ["ok", "1"]
+    without = run_django(code, DEBUG="1", SECRET_KEY="nouvelle-cle-" + "y" * 50)
+    assert "BadSignature" in without.stderr
