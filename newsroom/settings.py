@@ -54,9 +54,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Newsroom — L’actualité de l’Asie centrale")
 
 INSTALLED_APPS = [
-    # First: its `db_worker` (reconnects after a database restart) replaces django-tasks-db's.
-    "newsroom",
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -69,11 +67,14 @@ INSTALLED_APPS = [
     "taggit",
     "django_ckeditor_5",
     "reversion",
-    "django_tasks_db",
+    # Before django-tasks-db: its `db_worker` (waits out database restarts) replaces the package's.
+    "newsroom.workers",
+    "newsroom.apps.TasksConfig",
     "anymail",
     "axes",
     "articles",
     "newsletter",
+    "newsroom",
 ]
 
 MIDDLEWARE = [
@@ -160,7 +161,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
+# The project's catalogue comes first: it fixes Django's and the packages' French (« Ajout d’un article »).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

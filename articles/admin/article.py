@@ -9,7 +9,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -18,9 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.admin.article_pages import ArticlePagesMixin
 from articles.admin.wire import WireProvenanceMixin
-from articles.cache import purge_public_pages
 from articles.forms import ArticleAdminForm
-from articles.models import Article, Author, Source
+from articles.models import Article, Author, Source, Transition
 from articles.roles import is_journalist_only
 
 STATUS_COLOURS = {
@@ -81,7 +79,7 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
         if value == "scheduled":
             return queryset.scheduled()
         if value == "published":
-            return queryset.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+            return queryset.published()
         if value in Article.Status.values:
             return queryset.filter(status=value)
         return queryset
@@ -194,7 +192,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
             obj.status = Article.Status.DRAFT
         super().save_model(request, obj, form, change)
         if change and obj.status == Article.Status.PUBLISHED:
-            transaction.on_commit(purge_public_pages)
+            obj.schedule_purge()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -323,7 +321,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
                 (
                     (
                         _datetime(t.created_at),
-                        _user_name(t.user),
+                        _user_name(t.user) if t.actor == Transition.Actor.PERSON else t.get_actor_display(),
                         t.get_from_status_display(),
                         t.get_to_status_display(),
                         t.comment,

@@ -1,9 +1,7 @@
 """Admin of corrections."""
 
 from django.contrib import admin
-from django.db import transaction
 
-from articles.cache import purge_public_pages
 from articles.models import Correction
 
 
@@ -23,4 +21,4 @@ class CorrectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        transaction.on_commit(purge_public_pages)
+        obj.article.schedule_purge()

@@ -6,9 +6,10 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 from articles.models.article import Article, ArticleQuerySet, unique_slug
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
 from articles.models.wire import WireDispatch, WireWithdrawal
-from articles.models.workflow import Correction, Transition
+from articles.models.workflow import Actor, Correction, Transition
 
 __all__ = [
+    "Actor",
     "Article",
     "ArticleQuerySet",
     "Author",

@@ -1,28 +1,28 @@
-"""The article, its published/scheduled querysets and its editorial workflow."""
+"""The article and its published/scheduled querysets; its workflow methods are in models/workflow.py."""
 
 import reversion
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from articles.cache import purge_public_pages
 from articles.models.taxonomy import Author, Section, Source
+from articles.models.workflow import ArticleStatus, ArticleWorkflow
 from articles.sanitize import sanitize_html
 
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: published, publish time reached, not withdrawn."""
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now(), withdrawn_at__isnull=True)
+        return self.filter(status=ArticleStatus.PUBLISHED, publish_at__lte=timezone.now(), withdrawn_at__isnull=True)
 
     def scheduled(self):
-        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+        """What readers will see at its publish time, with no manual step (never a withdrawn story)."""
+        return self.filter(status=ArticleStatus.PUBLISHED, publish_at__gt=timezone.now(), withdrawn_at__isnull=True)
 
     def for_listing(self):
         """Columns a teaser needs, without the body, with its section and source joined."""
@@ -35,12 +35,10 @@ class ArticleQuerySet(models.QuerySet):
 
 
 @reversion.register()
-class Article(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Brouillon")
-        SUBMITTED = "submitted", _("Soumis à la relecture")
-        PUBLISHED = "published", _("Publié")
-        UNPUBLISHED = "unpublished", _("Dépublié")
+class Article(ArticleWorkflow, models.Model):
+    """A story: in-house or an agency dispatch. Its status moves only through `move()` (models/workflow.py)."""
+
+    Status = ArticleStatus
 
     headline = models.CharField(_("titre"), max_length=255)
     slug = models.SlugField(
@@ -178,7 +176,12 @@ class Article(models.Model):
 
     @property
     def is_scheduled(self):
-        return self.status == self.Status.PUBLISHED and self.publish_at is not None and self.publish_at > timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.withdrawn_at is None
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
 
     @property
     def is_dispatch(self):
@@ -194,186 +197,6 @@ class Article(models.Model):
         if self.based_on_id is not None:
             return _("avec %(agency)s") % {"agency": self.based_on.source.credit or self.based_on.source.name}
         return ""
-
-    # --- Editorial workflow -------------------------------------------------------------
-    # Each transition locks the row, re-checks who may do it against the stored state, records
-    # a Transition and a revision, and purges the public pages when readers would see a change.
-
-    def is_owned_by(self, user):
-        """Whether `user` created this article or is credited on it."""
-        if self.created_by_id is not None and self.created_by_id == user.pk:
-            return True
-        return self.pk is not None and self.authors.filter(user_id=user.pk).exists()
-
-    def can_edit(self, user):
-        """Editors change any article; a journalist only their own, while it is a draft."""
-        if not user.has_perm("articles.change_article"):
-            return False
-        if user.has_perm("articles.change_any_article"):
-            return True
-        return self.status == self.Status.DRAFT and self.is_owned_by(user)
-
-    def can_submit(self, user):
-        return self.status == self.Status.DRAFT and user.has_perm("articles.submit_article") and self.can_edit(user)
-
-    def can_publish(self, user):
-        return user.has_perm("articles.publish_article") and (
-            self.status in (self.Status.DRAFT, self.Status.SUBMITTED) or self.is_scheduled
-        )
-
-    def can_return_to_draft(self, user):
-        return self.status == self.Status.SUBMITTED and user.has_perm("articles.publish_article")
-
-    def can_unpublish(self, user):
-        return self.status == self.Status.PUBLISHED and user.has_perm("articles.unpublish_article")
-
-    def can_back_to_draft(self, user):
-        return self.status == self.Status.UNPUBLISHED and user.has_perm("articles.unpublish_article")
-
-    def can_correct(self, user):
-        return self.is_published and user.has_perm("articles.correct_article")
-
-    def available_transitions(self, user):
-        """Names of the transitions `user` may apply now, in the order the buttons show them."""
-        checks = [
-            ("submit", self.can_submit),
-            ("publish", self.can_publish),
-            ("schedule", self.can_publish),
-            ("return_to_draft", self.can_return_to_draft),
-            ("unpublish", self.can_unpublish),
-            ("back_to_draft", self.can_back_to_draft),
-            ("correct", self.can_correct),
-        ]
-        return [name for name, check in checks if check(user)]
-
-    def submit(self, *, user, comment=""):
-        """Draft → submitted: the author hands the article to the editors."""
-        self._move(
-            user=user,
-            to_status=self.Status.SUBMITTED,
-            from_statuses={self.Status.DRAFT},
-            permitted=lambda: user.has_perm("articles.submit_article") and self.can_edit(user),
-            denied=_("Vous ne pouvez pas soumettre cet article."),
-            comment=comment,
-        )
-
-    def publish(self, *, user, at=None, comment=""):
-        """Publish now, or at `at` when it lies in the future (scheduled). No cron job: visibility is a query."""
-        now = timezone.now()
-        at = at or now
-        if self.pk is not None and self.status == self.Status.PUBLISHED and not self.is_scheduled:
-            raise ValidationError(_("Cet article est déjà publié."))
-        if at > now and not comment:
-            comment = _("Programmé pour le %(date)s") % {
-                "date": formats.date_format(timezone.localtime(at), "DATETIME_FORMAT")
-            }
-        changes = {"publish_at": at}
-        if self.first_published_at is None or self.first_published_at > now:
-            changes["first_published_at"] = at
-        self._move(
-            user=user,
-            to_status=self.Status.PUBLISHED,
-            from_statuses={self.Status.DRAFT, self.Status.SUBMITTED, self.Status.PUBLISHED},
-            permitted=lambda: user.has_perm("articles.publish_article"),
-            denied=_("Vous n’avez pas le droit de publier ou de programmer un article."),
-            comment=comment,
-            purge=True,
-            **changes,
-        )
-
-    def schedule(self, *, user, at, comment=""):
-        """Publish at a future time: the article appears then with no manual step."""
-        if at is None or at <= timezone.now():
-            raise ValidationError(_("Indiquez une date de publication dans le futur pour programmer l’article."))
-        self.publish(user=user, at=at, comment=comment)
-
-    def return_to_draft(self, *, user, comment):
-        """Submitted → draft, with the editor's comment for the author (required)."""
-        if not (comment or "").strip():
-            raise ValidationError(_("Un commentaire est obligatoire pour renvoyer l’article au rédacteur."))
-        self._move(
-            user=user,
-            to_status=self.Status.DRAFT,
-            from_statuses={self.Status.SUBMITTED},
-            permitted=lambda: user.has_perm("articles.publish_article"),
-            denied=_("Vous n’avez pas le droit de renvoyer un article au rédacteur."),
-            comment=comment.strip(),
-        )
-
-    def unpublish(self, *, user, comment=""):
-        """Published (or scheduled) → unpublished: readers no longer see it."""
-        self._move(
-            user=user,
-            to_status=self.Status.UNPUBLISHED,
-            from_statuses={self.Status.PUBLISHED},
-            permitted=lambda: user.has_perm("articles.unpublish_article"),
-            denied=_("Vous n’avez pas le droit de dépublier un article."),
-            comment=comment,
-            purge=True,
-        )
-
-    def back_to_draft(self, *, user, comment=""):
-        """Unpublished → draft, to be reworked and go through review again."""
-        self._move(
-            user=user,
-            to_status=self.Status.DRAFT,
-            from_statuses={self.Status.UNPUBLISHED},
-            permitted=lambda: user.has_perm("articles.unpublish_article"),
-            denied=_("Vous n’avez pas le droit de remettre cet article en brouillon."),
-            comment=comment,
-        )
-
-    def correct(self, *, user, wrong, right):
-        """Record a dated correction readers see under the article; the update time changes, the URL does not."""
-        if not user.has_perm("articles.correct_article"):
-            raise PermissionDenied(_("Vous n’avez pas le droit de corriger un article."))
-        if not (wrong or "").strip() or not (right or "").strip():
-            raise ValidationError(_("Indiquez ce qui était inexact et ce qui est exact."))
-        with transaction.atomic(), reversion.create_revision():
-            locked = type(self).objects.select_for_update().get(pk=self.pk)
-            self._copy_workflow_fields(locked)
-            if not self.is_published:
-                raise ValidationError(_("Seul un article publié peut recevoir une correction."))
-            now = timezone.now()
-            correction = self.corrections.create(wrong=wrong.strip(), right=right.strip(), user=user, created_at=now)
-            self.updated_at = now
-            self.edit_version = locked.edit_version + 1
-            self.save(update_fields=["updated_at", "edit_version", "modified_at"])
-            reversion.set_user(user)
-            reversion.set_comment(_("Correction : %(right)s") % {"right": correction.right})
-            transaction.on_commit(purge_public_pages)
-        return correction
-
-    _WORKFLOW_FIELDS = ("status", "publish_at", "first_published_at", "updated_at", "edit_version", "withdrawn_at")
-
-    def _copy_workflow_fields(self, other):
-        for name in self._WORKFLOW_FIELDS:
-            setattr(self, name, getattr(other, name))
-
-    def _move(self, *, user, to_status, from_statuses, permitted, denied, comment="", purge=False, **changes):
-        with transaction.atomic(), reversion.create_revision():
-            # Check against the locked, stored state: a stale object or a crafted request changes nothing.
-            locked = type(self).objects.select_for_update().get(pk=self.pk)
-            self._copy_workflow_fields(locked)
-            # Among published articles only a scheduled one may move on to published (rescheduled, or now).
-            published_now = self.status == self.Status.PUBLISHED and not self.is_scheduled
-            if self.status not in from_statuses or (published_now and to_status == self.Status.PUBLISHED):
-                raise ValidationError(
-                    _("Impossible depuis l’état « %(status)s ».") % {"status": self.get_status_display()}
-                )
-            if not permitted():
-                raise PermissionDenied(denied)
-            from_status = self.status
-            self.status = to_status
-            for name, value in changes.items():
-                setattr(self, name, value)
-            self.edit_version = locked.edit_version + 1
-            self.save(update_fields=[*self._WORKFLOW_FIELDS[:-1], "modified_at"])
-            self.transitions.create(from_status=from_status, to_status=to_status, user=user, comment=comment or "")
-            reversion.set_user(user)
-            reversion.set_comment(f"{Article.Status(from_status).label} → {Article.Status(to_status).label}")
-            if purge:
-                transaction.on_commit(purge_public_pages)
 
 
 def unique_slug(text, *, exclude_pk=None, max_length=255):

@@ -8,7 +8,7 @@ timer instead of the loop).
 Safe to run twice, on one machine or several: each job is idempotent (editions are checked under a row
 lock, wire items keyed on guid + version, a drop-folder file moved by one runner is skipped by the
 other), and on PostgreSQL a round takes an advisory lock so two runners do not even overlap. A
-database restart is waited out (newsroom.database), like the task workers do.
+database restart is waited out (newsroom.workers.database), like the task workers do.
 """
 
 import logging
@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from articles.tasks import ingest_folder
-from newsroom.database import CONNECTION_ERRORS, wait_for_database
+from newsroom.workers.database import CONNECTION_ERRORS, wait_for_database
 
 logger = logging.getLogger(__name__)
 # pg_try_advisory_lock key: "newsroom periodic jobs".

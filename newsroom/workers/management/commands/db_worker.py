@@ -1,8 +1,8 @@
 """`manage.py db_worker`: django-tasks-db's worker, made to outlive a database restart.
 
-The `newsroom` app comes first in INSTALLED_APPS so this command replaces the package's one (same
-options). The package's worker exits for good on the first lost connection, leaving queued tasks to
-wait forever. This one waits for the database to come back and carries on:
+The `newsroom.workers` app comes before django-tasks-db in INSTALLED_APPS, so this command replaces
+the package's one (same options). The package's worker exits for good on the first lost connection,
+leaving queued tasks to wait forever. This one waits for the database to come back and carries on:
 
 - lost while looking for a task: wait, reconnect, look again;
 - lost under a running task (its own queries fail while the database is down): the task goes back to
@@ -19,7 +19,7 @@ from django_tasks_db.compat import TaskContext, task_finished, task_started
 from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
-from newsroom.database import CONNECTION_ERRORS, database_is_up, wait_for_database
+from newsroom.workers.database import CONNECTION_ERRORS, database_is_up, wait_for_database
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -75,7 +75,7 @@ class Worker(db_worker.Worker):
 
 
 class Command(db_worker.Command):
-    help = "Run a database background worker that waits out database restarts (see newsroom/management)."
+    help = "Run a database background worker that waits out database restarts (see newsroom/workers)."
 
     def handle(self, *args, **options):
         original = db_worker.Worker
