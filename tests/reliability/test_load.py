@@ -194,8 +194,8 @@ def test_load_baseline(site):
 def test_redis_stopped_during_load_gives_no_500(site):
     load = site.wrk()
     time.sleep(SECONDS // 4)
-    site.redis.stop()
     stopped = time.time()
+    site.redis.stop()
     time.sleep(OUTAGE)
     site.redis.start()
     data = result(load)
@@ -206,8 +206,8 @@ def test_redis_stopped_during_load_gives_no_500(site):
 def test_postgresql_stopped_during_load_recovers(site):
     load = site.wrk()
     time.sleep(SECONDS // 4)
+    stopped = time.time()  # before: connections start failing as soon as the shutdown begins
     site.cluster.stop()
-    stopped = time.time()
     time.sleep(OUTAGE)
     site.cluster.start()
     restarted = time.time()
