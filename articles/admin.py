@@ -581,5 +581,8 @@ class SubjectMappingAdmin(admin.ModelAdmin):
     search_fields = ["qcode", "tag"]
 
 
-# The « Fil AFP » (WireDispatch proxy) admin lives in its own module.
-from articles import admin_wire  # noqa: E402, F401
+# The « Fil AFP » (WireDispatch proxy) and « Directs » (live coverage) admins live in their own modules.
+from articles import (  # noqa: E402
+    admin_live,  # noqa: F401
+    admin_wire,  # noqa: F401
+)

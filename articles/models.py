@@ -102,8 +102,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
 
     def for_listing(self):
-        """Columns a teaser needs, without the body, with its section and source joined."""
-        return self.select_related("section", "source").defer("body")
+        """Columns a teaser needs, without the body, with its section, source and live state joined."""
+        return self.select_related("section", "source", "live").defer("body")
 
     def owned_by(self, user):
         """Articles `user` created or is credited on: what a journalist may work on."""
@@ -554,3 +554,6 @@ class WireDispatch(Article):
         proxy = True
         verbose_name = _("dépêche")
         verbose_name_plural = _("fil AFP")
+
+
+from articles.live_models import LiveBlog, LiveEntry  # noqa: E402, F401

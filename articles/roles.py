@@ -25,6 +25,10 @@ JOURNALIST_PERMISSIONS = {
     "articles.view_transition",
     "articles.view_correction",
     "taggit.view_tag",
+    # Live coverage: journalists post entries on a direct an editor opened (articles/live.py).
+    "articles.view_liveblog",
+    "articles.view_liveentry",
+    "articles.add_liveentry",
 }
 EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_any_article",
@@ -37,6 +41,10 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_author",
     "articles.view_subjectmapping",
     "articles.view_wirewithdrawal",
+    "articles.add_liveblog",
+    "articles.change_liveblog",
+    "articles.change_liveentry",
+    "articles.delete_liveentry",
     # Editors review, preview, test and send digests; managing the list stays with the chief editors.
     "newsletter.view_newsletter",
     "newsletter.view_edition",

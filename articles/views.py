@@ -12,6 +12,7 @@ from django.views.generic import ListView
 from taggit.models import Tag, TaggedItem
 
 from articles.cache import public_page
+from articles.live_views import live_context
 from articles.models import Article, Author, Correction, Section
 
 HOME_LATEST = 9
@@ -79,6 +80,7 @@ def render_article(request, article, *, preview=False):
         "corrections": list(article.corrections.order_by("created_at", "id")),
         "based_on_visible": bool(article.based_on_id and article.based_on.is_published),
         "preview": preview,
+        **live_context(article),
     }
     response = render(request, "articles/article_detail.html", context)
     if preview:
@@ -89,7 +91,7 @@ def render_article(request, article, *, preview=False):
 @public_page
 def article_detail(request, section, slug):
     queryset = Article.objects.published().select_related(
-        "section", "source", "based_on", "based_on__section", "based_on__source"
+        "section", "source", "based_on", "based_on__section", "based_on__source", "live"
     )
     article = get_object_or_404(queryset, slug=slug)
     if article.section.slug != section:
