@@ -126,3 +126,24 @@ def test_editor_pins_edits_deletes_ends_and_promotes(client):
     assert not LiveBlog.objects.get(pk=direct.pk).is_live
     assert client.post(action_url(direct, one, "inconnue")).status_code == 302
     assert LiveEntry.objects.count() == 2
+
+
+def test_afp_dispatch_added_from_the_wire_with_its_credit_once(client):
+    from tests.factories import source
+
+    editor = make_editor()
+    direct = make_live(editor=editor)
+    dispatch = make_article(headline="Les bureaux de vote ferment", source=source("afp"), wire_guid="urn:afp:1")
+    client.force_login(editor)
+    url = reverse("admin:articles_wiredispatch_changelist")
+    choose = client.post(url, {"action": "add_to_live", "_selected_action": [dispatch.pk]})
+    assert choose.status_code == 200 and "Élections au Kirghizistan" in choose.content.decode()
+    apply = {"action": "add_to_live", "_selected_action": [dispatch.pk], "live": direct.pk, "apply": "1"}
+    assert client.post(url, apply).status_code == 302
+    entry = direct.entries.get()
+    assert (entry.credit, entry.source_article, entry.title) == ("AFP", dispatch, "Les bureaux de vote ferment")
+    response = client.post(url, apply, follow=True)
+    assert "figure déjà dans le direct" in response.content.decode()
+    assert direct.entries.count() == 1
+    html = client.get(direct.article.get_absolute_url()).content.decode()
+    assert '<span class="credit">AFP</span>' in html
