@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reversion.models import Version
 
-from articles.cache import purge_public_pages
 from articles.models import Article
 
 # The text a restore brings back. Workflow state, slug (the URL) and attribution stay as they are now.
@@ -93,7 +92,7 @@ def restore(article, version, *, user):
         fields = version.field_dict
         for name in RESTORED_FIELDS:
             setattr(locked, name, fields.get(name, getattr(locked, name)))
-        locked.edit_version += 1
+        locked.bump_edit_version()
         locked.save()
         reversion.set_user(user)
         reversion.set_comment(
@@ -101,5 +100,5 @@ def restore(article, version, *, user):
             % {"date": formats.date_format(timezone.localtime(version.revision.date_created), "DATETIME_FORMAT")}
         )
         if locked.status == Article.Status.PUBLISHED:
-            transaction.on_commit(purge_public_pages)
+            locked.schedule_purge()
     return locked

@@ -25,15 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag, TaggedItem
 
-from articles.cache import purge_public_pages
 from articles.models import (
+    Actor,
     Article,
     Author,
-    Correction,
     Section,
     Source,
     SubjectMapping,
-    Transition,
     WireWithdrawal,
     unique_slug,
 )
@@ -622,12 +620,8 @@ def _create(item, *, auto_publish, lookups):
     article.slug = unique_slug(item.slugline or item.headline)
     if item.version_created > item.first_created:
         article.updated_at = item.version_created
-    if _may_publish(item, auto_publish):
-        article.status = Article.Status.PUBLISHED
-        article.publish_at = _publish_time(item)
-    else:
-        article.status = Article.Status.DRAFT
-        article.publish_at = item.embargoed
+    article.status = Article.Status.DRAFT
+    article.publish_at = None if _may_publish(item, auto_publish) else item.embargoed
     with reversion.create_revision(atomic=False):
         reversion.set_comment(_("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version})
         article.save()
@@ -635,9 +629,13 @@ def _create(item, *, auto_publish, lookups):
         TaggedItem.objects.bulk_create(
             TaggedItem(content_type=lookups.content_type, object_id=article.pk, tag=tag) for tag in _tags(item, lookups)
         )
-    if article.status == Article.Status.PUBLISHED:
-        transaction.on_commit(purge_public_pages)
+        if _may_publish(item, auto_publish):
+            _wire_publish(article, item)
     return article
+
+
+def _wire_publish(article, item):
+    article.publish(actor=Actor.WIRE, at=_publish_time(item), comment=_("Publication automatique du fil AFP"))
 
 
 def _update(article, item, *, auto_publish, lookups):
@@ -647,13 +645,8 @@ def _update(article, item, *, auto_publish, lookups):
         setattr(article, name, value)
     article.updated_at = item.version_created
     # An editor's form opened on the previous version must not overwrite this one.
-    article.edit_version += 1
-    if item.pub_status == WITHHELD and article.status == Article.Status.PUBLISHED:
-        article.status = Article.Status.DRAFT
-    elif article.status == Article.Status.DRAFT and _may_publish(item, auto_publish):
-        article.status = Article.Status.PUBLISHED
-        article.publish_at = _publish_time(item)
-    elif article.status == Article.Status.DRAFT and item.embargoed:
+    article.bump_edit_version()
+    if article.status == Article.Status.DRAFT and item.embargoed and not _may_publish(item, auto_publish):
         article.publish_at = item.embargoed
     comment = _("Dépêche %(guid)s, version %(version)d") % {"guid": item.guid, "version": item.version}
     if item.is_correction:
@@ -662,15 +655,19 @@ def _update(article, item, *, auto_publish, lookups):
         reversion.set_comment(comment)
         article.save()
         article.tags.set(_tags(item, lookups))
+        # Status changes go through the workflow gate (which purges), recorded as the wire's transitions.
+        if item.pub_status == WITHHELD and article.status == Article.Status.PUBLISHED:
+            article.move("withhold", actor=Actor.WIRE, comment=_("Retenue par l’agence"))
+        elif article.status == Article.Status.DRAFT and _may_publish(item, auto_publish):
+            _wire_publish(article, item)
+        elif was_public:
+            article.schedule_purge()
     if item.is_correction:
-        Correction.objects.create(
-            article=article,
+        article.corrections.create(
             wrong=_("La version %d de cette dépêche AFP.") % previous_version,
             right=item.ed_note
             or _("L’AFP a diffusé une version corrigée de cette dépêche (version %d).") % item.version,
         )
-    if was_public or article.status == Article.Status.PUBLISHED:
-        transaction.on_commit(purge_public_pages)
 
 
 def _withdraw(item, *, result):
@@ -688,20 +685,13 @@ def _withdraw(item, *, result):
         return result(Outcome.UNCHANGED, _("retrait déjà mémorisé"))
     if article.withdrawn_at is not None:
         return result(Outcome.UNCHANGED, _("déjà retirée"), article.pk)
-    from_status = article.status
-    article.status = Article.Status.UNPUBLISHED
-    article.withdrawn_at = timezone.now()
-    article.edit_version += 1
     article.wire_version = max(article.wire_version or 0, item.version)
     article.wire_meta = {**article.wire_meta, "pub_status": CANCELED, "withdrawal_note": item.ed_note}
     with reversion.create_revision(atomic=False):
         reversion.set_comment(_("Dépêche retirée par l’agence (version %d)") % item.version)
-        article.save()
-    if from_status != article.status:
-        Transition.objects.create(
-            article=article, from_status=from_status, to_status=article.status, comment=_("Retrait de l’agence")
-        )
-    transaction.on_commit(purge_public_pages)
+        article.bump_edit_version()
+        article.save(update_fields=["wire_version", "wire_meta", "edit_version", "modified_at"])
+        article.move("withdraw", actor=Actor.WIRE, comment=_("Retrait de l’agence"), withdrawn_at=timezone.now())
     rewrites = article.rewrites.count()
     reason = _("dépubliée partout")
     if rewrites:
@@ -718,9 +708,10 @@ def embargo_of(dispatch):
 
 
 def publish_dispatch(*, dispatch, user):
-    """« Publier tel quel »: publish the dispatch as received, at its embargo time if that is still ahead."""
-    if dispatch.withdrawn_at is not None:
-        raise ValidationError(_("Cette dépêche a été retirée par l’agence : elle ne peut plus être publiée."))
+    """« Publier tel quel »: publish the dispatch as received, at its embargo time if that is still ahead.
+
+    The gate refuses a withdrawn dispatch; what it cannot know is the agency's « withheld » flag.
+    """
     if (dispatch.wire_meta or {}).get("pub_status") == WITHHELD:
         raise ValidationError(_("L’agence retient cette dépêche : attendez une version utilisable."))
     embargo = embargo_of(dispatch)

@@ -10,6 +10,7 @@ class NewsletterConfig(AppConfig):
         # anymail reports ESP events only through its `tracking` signal.
         from anymail.signals import tracking
 
+        from newsletter import checks  # noqa: F401 — registers the system checks
         from newsletter.webhooks import handle_tracking
 
         tracking.connect(handle_tracking, dispatch_uid="newsletter.handle_tracking")

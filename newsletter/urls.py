@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from newsletter import views
+from newsletter import views, webhooks
 
 app_name = "newsletter"
 
@@ -13,6 +13,6 @@ urlpatterns = [
     path("preferences/<str:token>/export/", views.export, name="export"),
     path("preferences/<str:token>/effacer/", views.erase, name="erase"),
     path("editions/<int:pk>/", views.edition, name="edition"),
-    # Tracking webhooks of the ESP in use: /newsletter/anymail/<esp>/tracking/ (bounces, complaints).
-    path("anymail/", include("anymail.urls")),
+    # Tracking webhook of the ESP in use only (NEWSLETTER_ESP; none with SMTP), authenticated.
+    path("anymail/<slug:esp>/tracking/", webhooks.tracking, name="tracking_webhook"),
 ]

@@ -50,7 +50,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Newsroom — L’actualité de l’Asie centrale")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,10 +63,11 @@ INSTALLED_APPS = [
     "taggit",
     "django_ckeditor_5",
     "reversion",
-    "django_tasks_db",
+    "newsroom.apps.TasksConfig",
     "anymail",
     "articles",
     "newsletter",
+    "newsroom",
 ]
 
 MIDDLEWARE = [
@@ -143,7 +144,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
+# The project's catalogue comes first: it fixes Django's and the packages' French (« Ajout d’un article »).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True
@@ -190,6 +193,18 @@ if MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
         "use_ssl": env_bool("EMAIL_USE_SSL", False),
         "timeout": env_int("EMAIL_TIMEOUT", 30),
     }
+
+
+def esp_of(backend):
+    """The anymail ESP a mail backend path names ("postmark"), or "" for SMTP and local backends."""
+    parts = backend.split(".")
+    if len(parts) == 4 and parts[:2] == ["anymail", "backends"] and parts[2] not in ("test", "console"):
+        return parts[2]
+    return ""
+
+
+# The only ESP whose tracking webhook is mounted (docs/configuration.md § Email); none with SMTP.
+NEWSLETTER_ESP = esp_of(MAILERS["default"]["BACKEND"])
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Newsroom <newsletter@newsroom.localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Provider settings for django-anymail (e.g. {"POSTMARK_SERVER_TOKEN": "…"}), as JSON.

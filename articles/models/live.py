@@ -12,7 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.models import Article, Author
+from articles.models.article import Article
+from articles.models.taxonomy import Author
 
 
 class LiveBlog(models.Model):

@@ -1,7 +1,7 @@
 """« Fil AFP »: the agency dispatches in the admin, and the wire provenance shown on in-house articles.
 
-Imported at the end of articles/admin.py. `WireProvenanceMixin` adds to ArticleAdmin the warning
-when the dispatch an article is based on was withdrawn, and the overlap meter.
+`WireProvenanceMixin` adds to ArticleAdmin (articles/admin/article.py) the warning when the dispatch
+an article is based on was withdrawn, and the overlap meter. Withdrawal tombstones are listed here too.
 """
 
 from django.conf import settings
@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from articles import overlap, wire
-from articles.admin_live_wire import add_to_live
-from articles.models import Article, Section, WireDispatch
+from articles.admin.live_wire import add_to_live
+from articles.models import Article, Section, WireDispatch, WireWithdrawal
 
 
 def dispatch_state(article):
@@ -320,3 +320,9 @@ def withdrawn_message(article):
     return _(
         "L’AFP a retiré la dépêche dont cet article est tiré (le %(date)s) : vérifiez-le, dépubliez-le si besoin."
     ) % {"date": f"{timezone.localtime(article.based_on.withdrawn_at):%d/%m/%Y %H:%M}"}
+
+
+@admin.register(WireWithdrawal)
+class WireWithdrawalAdmin(admin.ModelAdmin):
+    list_display = ["guid", "version", "withdrawn_at"]
+    search_fields = ["guid"]

@@ -1,3 +1,5 @@
+"""The article admin: list, change form, workflow buttons and bulk actions, limited by role."""
+
 import json
 from datetime import timedelta
 
@@ -7,52 +9,17 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.db import transaction
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.crypto import get_random_string
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
-from articles import preview, revisions
-from articles.admin_wire import WireProvenanceMixin
-from articles.cache import purge_public_pages
-from articles.forms import ArticleAdminForm, CorrectionForm, ImageUploadForm
-from articles.models import Article, Author, Correction, Section, Source, SubjectMapping, WireWithdrawal
+from articles.admin.article_pages import ArticlePagesMixin
+from articles.admin.wire import WireProvenanceMixin
+from articles.forms import ArticleAdminForm
+from articles.models import Article, Author, Source, Transition
 from articles.roles import is_journalist_only
-
-
-@admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "order", "on_home", "country_code"]
-    list_editable = ["order", "on_home"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
-
-
-@admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_agency", "credit"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
-
-
-@admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
-    list_display = ["name", "user"]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
-    autocomplete_fields = ["user"]
-
-
-admin.site.site_header = _("Newsroom — la rédaction")
-admin.site.site_title = _("Newsroom")
-admin.site.index_title = _("Rédaction")
 
 STATUS_COLOURS = {
     "draft": "#6b7280",
@@ -112,14 +79,14 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
         if value == "scheduled":
             return queryset.scheduled()
         if value == "published":
-            return queryset.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
+            return queryset.published()
         if value in Article.Status.values:
             return queryset.filter(status=value)
         return queryset
 
 
 @admin.register(Article)
-class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ["headline", "section", "status_badge", "source", "author_names", "publish_time"]
@@ -225,7 +192,7 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
             obj.status = Article.Status.DRAFT
         super().save_model(request, obj, form, change)
         if change and obj.status == Article.Status.PUBLISHED:
-            transaction.on_commit(purge_public_pages)
+            obj.schedule_purge()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -354,7 +321,7 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
                 (
                     (
                         _datetime(t.created_at),
-                        _user_name(t.user),
+                        _user_name(t.user) if t.actor == Transition.Actor.PERSON else t.get_actor_display(),
                         t.get_from_status_display(),
                         t.get_to_status_display(),
                         t.comment,
@@ -411,178 +378,3 @@ class ArticleAdmin(WireProvenanceMixin, admin.ModelAdmin):
         if is_journalist_only(request.user):
             extra_context = {"title": _("Mes articles"), **(extra_context or {})}
         return super().changelist_view(request, extra_context)
-
-    # --- Custom pages: preview, share link, versions, correction, image upload ---------------
-
-    def get_urls(self):
-        custom = [
-            ("image-upload/", self.image_upload_view, "image_upload"),
-            ("<path:object_id>/apercu/", self.preview_view, "preview"),
-            ("<path:object_id>/partager/", self.share_view, "share"),
-            ("<path:object_id>/versions/", self.versions_view, "versions"),
-            ("<path:object_id>/versions/comparer/", self.compare_view, "compare"),
-            ("<path:object_id>/versions/<int:version_id>/restaurer/", self.restore_view, "restore"),
-            ("<path:object_id>/corriger/", self.correct_view, "correct"),
-        ]
-        urls = [
-            path(route, self.admin_site.admin_view(func), name=f"articles_article_{name}")
-            for route, func, name in custom
-        ]
-        return urls + super().get_urls()
-
-    def _article_or_404(self, request, object_id, *, change=False):
-        article = get_object_or_404(self.get_queryset(request), pk=object_id)
-        allowed = self.has_change_permission(request, article) if change else self.has_view_permission(request, article)
-        if not allowed:
-            raise PermissionDenied
-        return article
-
-    def _page(self, request, article, template, title, **context):
-        return TemplateResponse(
-            request,
-            template,
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "original": article,
-                "title": title,
-                "subtitle": str(article),
-                "has_view_permission": True,
-                **context,
-            },
-        )
-
-    def preview_view(self, request, object_id):
-        return preview.render_preview(request, self._article_or_404(request, object_id))
-
-    def share_view(self, request, object_id):
-        article = self._article_or_404(request, object_id)
-        expires = timezone.now() + timedelta(seconds=settings.PREVIEW_LINK_MAX_AGE)
-        return self._page(
-            request,
-            article,
-            "admin/articles/article/share_link.html",
-            _("Lien d’aperçu à partager"),
-            share_url=preview.share_url(article),
-            expires_at=expires,
-        )
-
-    def versions_view(self, request, object_id):
-        article = self._article_or_404(request, object_id)
-        return self._page(
-            request,
-            article,
-            "admin/articles/article/versions.html",
-            _("Versions de l’article"),
-            versions=revisions.versions_of(article),
-            can_restore=self.has_change_permission(request, article),
-        )
-
-    def compare_view(self, request, object_id):
-        article = self._article_or_404(request, object_id)
-        versions = revisions.versions_of(article)
-        try:
-            old = versions.get(pk=request.GET.get("a"))
-            new = versions.get(pk=request.GET.get("b"))
-        except (ValueError, versions.model.DoesNotExist):
-            messages.error(request, _("Choisissez deux versions à comparer."))
-            return HttpResponseRedirect(reverse("admin:articles_article_versions", args=[article.pk]))
-        if old.revision.date_created > new.revision.date_created:
-            old, new = new, old
-        return self._page(
-            request,
-            article,
-            "admin/articles/article/compare.html",
-            _("Comparaison de deux versions"),
-            old=old,
-            new=new,
-            rows=revisions.compare(old, new),
-        )
-
-    def restore_view(self, request, object_id, version_id):
-        if request.method != "POST":
-            return HttpResponseRedirect(reverse("admin:articles_article_versions", args=[object_id]))
-        article = self._article_or_404(request, object_id, change=True)
-        version = get_object_or_404(revisions.versions_of(article), pk=version_id)
-        revisions.restore(article, version, user=request.user)
-        messages.success(request, _("La version choisie est restaurée ; elle devient la version actuelle."))
-        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-
-    def correct_view(self, request, object_id):
-        article = self._article_or_404(request, object_id)
-        if not article.can_correct(request.user):
-            raise PermissionDenied
-        form = CorrectionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                article.correct(user=request.user, wrong=form.cleaned_data["wrong"], right=form.cleaned_data["right"])
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("La correction est publiée au pied de l’article."))
-                return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-        return self._page(
-            request,
-            article,
-            "admin/articles/article/correct.html",
-            _("Corriger l’article"),
-            form=form,
-        )
-
-    def image_upload_view(self, request):
-        return _image_upload(request, self)
-
-
-@require_POST
-def _image_upload(request, model_admin):
-    """CKEditor's upload endpoint: staff who may write articles, real images within limits, under MEDIA_ROOT."""
-    if not (model_admin.has_add_permission(request) or model_admin.has_change_permission(request)):
-        return JsonResponse({"error": {"message": str(_("Vous ne pouvez pas envoyer d’image."))}}, status=403)
-    form = ImageUploadForm(files=request.FILES)
-    if not form.is_valid():
-        message = " ".join(form.errors.get("upload", [])) or str(_("Fichier refusé."))
-        return JsonResponse({"error": {"message": message}}, status=400)
-    upload = form.cleaned_data["upload"]
-    upload.seek(0)
-    name = default_storage.save(
-        f"articles/body/{timezone.now():%Y/%m}/{get_random_string(16).lower()}.{form.extension}", upload
-    )
-    return JsonResponse({"url": default_storage.url(name)})
-
-
-@admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
-    """Corrections are made with « Corriger » on the article (which dates it and updates the article);
-    here they are listed, and the chief editors may fix a note's wording."""
-
-    list_display = ["article", "created_at", "user"]
-    list_select_related = ["article", "user"]
-    search_fields = ["article__headline", "wrong", "right"]
-    readonly_fields = ["article", "user", "created_at"]
-    fields = ["article", "wrong", "right", "user", "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(purge_public_pages)
-
-
-@admin.register(WireWithdrawal)
-class WireWithdrawalAdmin(admin.ModelAdmin):
-    list_display = ["guid", "version", "withdrawn_at"]
-    search_fields = ["guid"]
-
-
-@admin.register(SubjectMapping)
-class SubjectMappingAdmin(admin.ModelAdmin):
-    list_display = ["qcode", "section", "tag"]
-    search_fields = ["qcode", "tag"]
-
-
-# The « Fil AFP » (WireDispatch proxy) and « Directs » (live coverage) admins live in their own modules.
-from articles import (  # noqa: E402
-    admin_live,  # noqa: F401
-    admin_wire,  # noqa: F401
-)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0005_article_section_recent_index'),
+        ('articles', '0006_transition_actor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,27 @@
+"""The articles app's models, one module per concern; import them from here.
+
+A new feature adds `articles/models/<feature>.py` and one import line below.
+"""
+
+from articles.models.article import Article, ArticleQuerySet, unique_slug
+from articles.models.live import LiveBlog, LiveEntry
+from articles.models.taxonomy import Author, Section, Source, SubjectMapping
+from articles.models.wire import WireDispatch, WireWithdrawal
+from articles.models.workflow import Actor, Correction, Transition
+
+__all__ = [
+    "Actor",
+    "Article",
+    "ArticleQuerySet",
+    "Author",
+    "Correction",
+    "LiveBlog",
+    "LiveEntry",
+    "Section",
+    "Source",
+    "SubjectMapping",
+    "Transition",
+    "WireDispatch",
+    "WireWithdrawal",
+    "unique_slug",
+]

@@ -1,0 +1,214 @@
+"""The article and its published/scheduled querysets; its workflow methods are in models/workflow.py."""
+
+import reversion
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from articles.models.taxonomy import Author, Section, Source
+from articles.models.workflow import ArticleStatus, ArticleWorkflow
+from articles.sanitize import sanitize_html
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: published, publish time reached, not withdrawn."""
+        return self.filter(status=ArticleStatus.PUBLISHED, publish_at__lte=timezone.now(), withdrawn_at__isnull=True)
+
+    def scheduled(self):
+        """What readers will see at its publish time, with no manual step (never a withdrawn story)."""
+        return self.filter(status=ArticleStatus.PUBLISHED, publish_at__gt=timezone.now(), withdrawn_at__isnull=True)
+
+    def for_listing(self):
+        """Columns a teaser needs, without the body, with its section, source and live state joined."""
+        return self.select_related("section", "source", "live").defer("body")
+
+    def owned_by(self, user):
+        """Articles `user` created or is credited on: what a journalist may work on."""
+        credited = Article.authors.through.objects.filter(author__user=user).values("article_id")
+        return self.filter(Q(created_by=user) | Q(pk__in=credited))
+
+
+@reversion.register()
+class Article(ArticleWorkflow, models.Model):
+    """A story: in-house or an agency dispatch. Its status moves only through `move()` (models/workflow.py)."""
+
+    Status = ArticleStatus
+
+    headline = models.CharField(_("titre"), max_length=255)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=255,
+        unique=True,
+        help_text=_("Partie de l’adresse de l’article. Ne la changez plus après publication."),
+    )
+    kicker = models.CharField(_("surtitre"), max_length=120, blank=True)
+    standfirst = models.TextField(_("chapô"), blank=True, help_text=_("Le paragraphe d’introduction, en gras."))
+    body = models.TextField(_("texte"), blank=True)
+    section = models.ForeignKey(Section, verbose_name=_("rubrique"), on_delete=models.PROTECT, related_name="articles")
+    tags = TaggableManager(_("mots-clés"), blank=True, help_text=_("Séparez les mots-clés par des virgules."))
+    authors = models.ManyToManyField(Author, verbose_name=_("auteurs"), blank=True, related_name="articles")
+    byline = models.CharField(
+        _("signature"),
+        max_length=255,
+        blank=True,
+        help_text=_("Remplace la liste des auteurs dans la signature, par exemple « Notre correspondante ». "),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("créé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    featured_image = models.ImageField(_("image principale"), upload_to="articles/%Y/%m/", blank=True)
+    image_caption = models.CharField(_("légende"), max_length=300, blank=True)
+    image_credit = models.CharField(_("crédit photo"), max_length=150, blank=True)
+    image_alt = models.CharField(
+        _("texte alternatif"),
+        max_length=300,
+        blank=True,
+        help_text=_("Décrivez l’image pour les lecteurs qui ne la voient pas."),
+    )
+    dateline = models.CharField(_("lieu"), max_length=150, blank=True, help_text=_("Par exemple « Astana »."))
+    language = models.CharField(_("langue"), max_length=10, default="fr")
+
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="articles")
+    credit_line = models.CharField(
+        _("crédit"),
+        max_length=100,
+        blank=True,
+        help_text=_("« AFP » pour une dépêche, « avec AFP » pour un article réécrit à partir d’une dépêche."),
+    )
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("d’après la dépêche"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rewrites",
+        help_text=_("La dépêche d’agence dont cet article est tiré."),
+    )
+
+    status = models.CharField(_("statut"), max_length=20, choices=Status, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        _("date de publication"),
+        null=True,
+        blank=True,
+        help_text=_("Dans le futur, l’article paraîtra automatiquement à cette heure."),
+    )
+    first_published_at = models.DateTimeField(_("première publication"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(
+        _("mis à jour le"), null=True, blank=True, help_text=_("Dernière mise à jour annoncée aux lecteurs.")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # Bumped on every save; an edit form carries the value it was opened with, so a stale save is refused.
+    edit_version = models.PositiveIntegerField(_("version d’édition"), default=1, editable=False)
+
+    # Wire identity (NewsML-G2).
+    wire_guid = models.CharField(_("identifiant de dépêche"), max_length=255, blank=True, editable=False)
+    wire_version = models.PositiveIntegerField(_("version de dépêche"), null=True, blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("retirée le"), null=True, blank=True, editable=False)
+    wire_first_created = models.DateTimeField(_("créée par l’agence le"), null=True, blank=True, editable=False)
+    wire_version_created = models.DateTimeField(_("version de l’agence du"), null=True, blank=True, editable=False)
+    # What the wire item says beyond the article fields (subjects, editor's note, flags): never shown to readers.
+    wire_meta = models.JSONField(_("métadonnées de dépêche"), default=dict, blank=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="article_visible_idx"),
+            # Section pages and the home page's section blocks: a section's latest published stories.
+            models.Index(fields=["section", "status", "-publish_at"], name="article_section_recent_idx"),
+        ]
+        # The editorial roles (articles/roles.py) are built from these and the model permissions.
+        permissions = [
+            ("submit_article", _("Peut soumettre un article à la relecture")),
+            ("change_any_article", _("Peut modifier les articles des autres")),
+            ("publish_article", _("Peut publier, programmer et renvoyer un article")),
+            ("unpublish_article", _("Peut dépublier un article")),
+            ("correct_article", _("Peut corriger un article publié")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["wire_guid"], condition=~Q(wire_guid=""), name="article_unique_wire_guid"),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(publish_at__isnull=False),
+                name="article_published_has_publish_at",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(self.headline, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        if self.status == self.Status.PUBLISHED and self.first_published_at is None:
+            self.first_published_at = self.publish_at
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"section": self.section.slug, "slug": self.slug})
+
+    @property
+    def is_published(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.withdrawn_at is None
+            and self.publish_at is not None
+            and self.publish_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.withdrawn_at is None
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    @property
+    def is_dispatch(self):
+        return self.source.is_agency
+
+    @property
+    def credit(self):
+        """The credit readers see: « AFP » on a dispatch, « avec AFP » on a rewrite of one."""
+        if self.credit_line:
+            return self.credit_line
+        if self.source.is_agency:
+            return self.source.credit or self.source.name
+        if self.based_on_id is not None:
+            return _("avec %(agency)s") % {"agency": self.based_on.source.credit or self.based_on.source.name}
+        return ""
+
+
+def unique_slug(text, *, exclude_pk=None, max_length=255):
+    """A slug for `text` that no other article uses: « titre », « titre-2 », « titre-3 »…"""
+    base = slugify(text)[: max_length - 8].strip("-") or "article"
+    others = Article.objects.exclude(pk=exclude_pk)
+    # Usually free: one indexed equality lookup. The prefix scan below (a full scan on SQLite,
+    # which cannot serve LIKE from an index) runs only for a taken slug.
+    if not others.filter(slug=base).exists():
+        return base
+    taken = set(others.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
