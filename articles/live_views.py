@@ -1,7 +1,5 @@
 """Reading a direct: the entries on the article page, the polling endpoint, the entries' Atom feed, JSON-LD."""
 
-import json
-
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse, HttpResponseNotModified
@@ -9,12 +7,12 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import strip_tags
-from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from articles import live_cache
+from articles import structured_data as sd
 from articles.models import Article, LiveEntry
 
 JSONLD_UPDATES = 50
@@ -33,30 +31,20 @@ def live_context(article):
         "live_pinned": pinned,
         "live_poll_url": reverse("articles:live_poll", kwargs={"pk": live.pk}),
         "live_poll_seconds": settings.LIVE_POLL_SECONDS,
-        "live_jsonld": live_jsonld(article, live, entries),
+        "live_all_entries": entries,
     }
 
 
-def _iso(value):
-    return value.isoformat() if value else None
-
-
-def live_jsonld(article, live, entries):
-    """schema.org LiveBlogPosting: coverage times and the latest updates, as a JSON-LD data block."""
-    url = f"{settings.SITE_URL}{article.get_absolute_url()}"
+def live_blog_posting(news, *, live, entries):
+    """The page's NewsArticle (articles/structured_data.py) as a schema.org LiveBlogPosting: coverage
+    times and the latest entries as `liveBlogUpdate`."""
+    url = news["url"]
     updates = [entry for entry in entries if entry.deleted_at is None][:JSONLD_UPDATES]
     data = {
-        "@context": "https://schema.org",
+        **news,
         "@type": "LiveBlogPosting",
-        "@id": url,
-        "url": url,
-        "headline": article.headline,
-        "description": article.standfirst,
-        "inLanguage": article.language,
-        "datePublished": _iso(article.publish_at),
-        "dateModified": _iso(max(filter(None, [article.updated_at, article.publish_at, live.last_entry_at]))),
-        "coverageStartTime": _iso(live.started_at),
-        "publisher": {"@type": "Organization", "name": settings.SITE_NAME, "url": settings.SITE_URL},
+        "coverageStartTime": sd.iso(live.started_at),
+        "dateModified": sd.iso(max(filter(None, [live.article.last_changed, live.last_entry_at, live.ended_at]))),
         "liveBlogUpdate": [
             {
                 "@type": "BlogPosting",
@@ -64,20 +52,16 @@ def live_jsonld(article, live, entries):
                 "url": f"{url}#{entry.anchor}",
                 "headline": entry.title or Truncator(strip_tags(entry.body)).chars(110),
                 "articleBody": strip_tags(entry.body),
-                "datePublished": _iso(entry.posted_at),
-                "dateModified": _iso(entry.edited_at or entry.posted_at),
+                "datePublished": sd.iso(entry.posted_at),
+                "dateModified": sd.iso(entry.edited_at or entry.posted_at),
                 **({"author": {"@type": "Person", "name": entry.author_name}} if entry.author_name else {}),
             }
             for entry in updates
         ],
     }
     if live.ended_at:
-        data["coverageEndTime"] = _iso(live.ended_at)
-    if article.featured_image:
-        data["image"] = f"{settings.SITE_URL}{article.featured_image.url}"
-    text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
-    # Inside <script>, "</" would end the block early: escape it as JSON allows.
-    return mark_safe(text.replace("</", "<\\/"))  # noqa: S308 — JSON text, markup-escaped above
+        data["coverageEndTime"] = sd.iso(live.ended_at)
+    return data
 
 
 def _matches(if_none_match, etag):

@@ -288,8 +288,12 @@ def test_posting_refreshes_only_this_direct_pages(client, django_capture_on_comm
 
 
 def _jsonld(html):
-    start = html.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
-    return json.loads(html[start : html.index("</script>", start)])
+    """The page's LiveBlogPosting block (the page also has its BreadcrumbList)."""
+    tag = '<script type="application/ld+json">'
+    blocks = [json.loads(chunk.split("</script>", 1)[0]) for chunk in html.split(tag)[1:]]
+    (posting,) = [block for block in blocks if block.get("@type") == "LiveBlogPosting"]
+    assert not [block for block in blocks if block.get("@type") == "NewsArticle"]
+    return posting
 
 
 def test_liveblogposting_jsonld(client, django_capture_on_commit_callbacks):
@@ -300,6 +304,9 @@ def test_liveblogposting_jsonld(client, django_capture_on_commit_callbacks):
     live.delete_entry(entry=gone, user=editor)
     data = _jsonld(client.get(direct.article.get_absolute_url()).content.decode())
     assert data["@type"] == "LiveBlogPosting"
+    # Built on the page's NewsArticle: same headline, publisher, canonical URL.
+    assert data["headline"] == direct.article.headline and data["publisher"]["@type"] == "NewsMediaOrganization"
+    assert data["url"].endswith(direct.article.get_absolute_url())
     assert data["coverageStartTime"].startswith(str(direct.started_at.year))
     assert "coverageEndTime" not in data
     assert [u["@type"] for u in data["liveBlogUpdate"]] == ["BlogPosting"]
