@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0006_transition_actor'),
+        ('articles', '0007_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
