@@ -1,9 +1,10 @@
-"""The cached side of live coverage: a direct's state, its polling payload and the exact page purge.
+"""The cached side of live coverage: a direct's state, its polling payload, and the exact purge.
 
-Thousands of readers poll one URL. Each poll reads one small cache key (the direct's version and
-state); an unchanged version answers 304. A new version's payload is built once, by whichever
-process takes the build lock first, and shared by every process through the cache. A change
-refreshes the state key and purges this direct's page, the home page and its section page only.
+Thousands of readers poll one URL. Each poll reads the direct's state (version, article) and the
+page cache's tokens of its article key: two cache reads, no query; an unchanged version answers
+304. A new version's payload is built once, by whichever process takes the build lock first, and
+shared by every process through the cache. A change purges only the direct's surrogate keys
+(articles/cache.py): its page, the teasers and listings showing it, its feed, its polling answer.
 """
 
 import json
@@ -11,25 +12,26 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http.request import split_domain_port, validate_host
 from django.template.loader import render_to_string
-from django.test import RequestFactory
-from django.urls import reverse
-from django.utils.cache import _generate_cache_header_key
 
-from articles.cache import generation
+from articles import pagecache
+from articles.cache import ALL, article_key, purge_keys
 from articles.models import Article, LiveBlog, LiveEntry
 
 BUILD_WAIT_SECONDS = 2.0
 
 
+def live_key(pk):
+    """Surrogate key of a direct's polling answer (a CDN caching it purges it by this key)."""
+    return f"live-{pk}"
+
+
 def _state_key(pk):
-    # The generation makes a site-wide purge (an unpublication, a withdrawal) reach the state too.
-    return f"live:{pk}:state:g{generation()}"
+    return f"live:{pk}:state"
 
 
 def _payload_key(pk, version):
-    return f"live:{pk}:payload:{version}:g{generation()}"
+    return f"live:{pk}:payload:{version}"
 
 
 def builds_key(pk):
@@ -37,37 +39,47 @@ def builds_key(pk):
     return f"live:{pk}:builds"
 
 
+def _tokens(article_pk):
+    # A purge of the article (unpublication, withdrawal, full purge) replaces these tokens.
+    return pagecache.key_tokens([article_key(article_pk), ALL])
+
+
 def _stored_state(pk):
     row = (
-        LiveBlog.objects.filter(pk=pk, article__in=Article.objects.published()).values_list("version", "state").first()
+        LiveBlog.objects.filter(pk=pk, article__in=Article.objects.published())
+        .values_list("version", "state", "article_id")
+        .first()
     )
-    return tuple(row) if row else ()
+    return {"version": row[0], "state": row[1], "article": row[2], "tokens": _tokens(row[2])} if row else {}
 
 
 def state(pk):
-    """(version, state) of a direct readers may see, or None. One cache read when warm."""
+    """(version, state) of a direct readers may see, or None. Two cache reads when warm."""
     key = _state_key(pk)
     value = cache.get(key)
+    if value is not None and (not value or value["tokens"] == _tokens(value["article"])):
+        return (value["version"], value["state"]) if value else None
+    fresh = _stored_state(pk)
     if value is None:
-        value = _stored_state(pk)
         # add(), not set(): a writer's fresher value, stored after its commit, is never overwritten.
-        cache.add(key, value, settings.LIVE_STATE_SECONDS)
-    return tuple(value) or None
+        cache.add(key, fresh, settings.LIVE_STATE_SECONDS)
+    else:
+        cache.set(key, fresh, settings.LIVE_STATE_SECONDS)
+    return (fresh["version"], fresh["state"]) if fresh else None
 
 
 def refresh(pk):
     """After a committed change: store the new state, purge the pages showing this direct."""
     value = _stored_state(pk)
+    article_pk = LiveBlog.objects.filter(pk=pk).values_list("article_id", flat=True).first()
+    if article_pk is not None:
+        purge_keys({article_key(article_pk), live_key(pk)})
+        value = _stored_state(pk)  # with the tokens the purge just set
     key = _state_key(pk)
     current = cache.get(key)
     # Two writers committing close together may run this out of order: never go back a version.
-    if not (current and value and current[0] > value[0]):
+    if not (current and value and current["version"] > value["version"]):
         cache.set(key, value, settings.LIVE_STATE_SECONDS)
-    live = LiveBlog.objects.select_related("article__section").filter(pk=pk).first()
-    if live is not None:
-        article = live.article
-        feed = reverse("articles:live_feed", kwargs={"section": article.section.slug, "slug": article.slug})
-        purge_paths([article.get_absolute_url(), feed, reverse("articles:home"), article.section.get_absolute_url()])
 
 
 def payload(pk, version):
@@ -131,24 +143,3 @@ def build_payload(pk, version):
     except ValueError:
         cache.set(builds_key(pk), 1, None)
     return json.dumps(data, ensure_ascii=False).encode()
-
-
-def purge_paths(paths):
-    """Drop the cached copies of these public paths (every host readers use), nothing else.
-
-    The page cache (articles/cache.py `public_page`, Django's cache_page) finds a page through a
-    header key per absolute URL; deleting it makes the next request rebuild that page only.
-    """
-    factory = RequestFactory()
-    prefix = f"g{generation()}"
-    hosts = {settings.SITE_URL.split("://", 1)[-1]} | {h for h in settings.ALLOWED_HOSTS if h and "*" not in h}
-    keys = []
-    for host in hosts:
-        if not validate_host(split_domain_port(host)[0], settings.ALLOWED_HOSTS or ["localhost", "127.0.0.1"]):
-            continue
-        for secure in (False, True):
-            for path in paths:
-                request = factory.get(path, HTTP_HOST=host, secure=secure)
-                request.LANGUAGE_CODE = settings.LANGUAGE_CODE
-                keys.append(_generate_cache_header_key(prefix, request))
-    cache.delete_many(keys)

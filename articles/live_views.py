@@ -11,8 +11,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from articles import live_cache
+from articles import live_cache, pagecache
 from articles import structured_data as sd
+from articles.cache import FEEDS, add_keys, article_key
 from articles.models import Article, LiveEntry
 
 JSONLD_UPDATES = 50
@@ -81,6 +82,7 @@ def live_poll(request, pk):
     else:
         response = HttpResponse(live_cache.payload(pk, version), content_type="application/json")
     response["ETag"] = etag
+    response[pagecache.setting("SURROGATE_KEY_HEADER", "Surrogate-Key")] = live_cache.live_key(pk)
     response["Cache-Control"] = f"public, max-age=0, s-maxage={settings.LIVE_POLL_MAX_AGE}, must-revalidate"
     return response
 
@@ -94,6 +96,7 @@ class LiveEntriesFeed(Feed):
         article = get_object_or_404(Article.objects.published().select_related("section", "live"), slug=slug)
         if article.section.slug != section or not hasattr(article, "live"):
             raise Http404
+        add_keys(request, article_key(article), FEEDS)
         return article.live
 
     def title(self, obj):

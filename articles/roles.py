@@ -24,6 +24,9 @@ JOURNALIST_PERMISSIONS = {
     "articles.view_author",
     "articles.view_transition",
     "articles.view_correction",
+    "articles.view_image",
+    "articles.add_image",
+    "articles.change_image",
     "taggit.view_tag",
     # Live coverage: journalists post entries on a direct an editor opened (articles/live.py).
     "articles.view_liveblog",
@@ -45,6 +48,7 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_liveblog",
     "articles.change_liveentry",
     "articles.delete_liveentry",
+    "articles.delete_image",
     # Editors review, preview, test and send digests; managing the list stays with the chief editors.
     "newsletter.view_newsletter",
     "newsletter.view_edition",

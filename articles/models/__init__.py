@@ -4,6 +4,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
 from articles.models.article import Article, ArticleQuerySet, unique_slug
+from articles.models.images import Image
 from articles.models.live import LiveBlog, LiveEntry
 from articles.models.search import SearchVariant
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
@@ -16,6 +17,7 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "Correction",
+    "Image",
     "LiveBlog",
     "LiveEntry",
     "SearchVariant",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from articles import live, live_cache
 from articles.models import Article, LiveBlog, LiveEntry
 from tests.articles.live_helpers import make_editor, make_journalist, make_live
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_section, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -270,7 +270,8 @@ def test_poll_of_unknown_or_unpublished_direct_is_404(client):
 def test_posting_refreshes_only_this_direct_pages(client, django_capture_on_commit_callbacks):
     editor = make_editor()
     direct = make_live(editor=editor)
-    other = make_article(headline="Autre sujet")
+    # Another section and no tag: its page does not list the direct among related stories.
+    other = make_article(headline="Autre sujet", section=make_section())
     client.get(other.get_absolute_url())
     client.get(direct.article.get_absolute_url())
     client.get(reverse("articles:home"))
