@@ -357,6 +357,10 @@ LIVE_PAYLOAD_SECONDS = env_int("LIVE_PAYLOAD_SECONDS", 3600)
 LIVE_POLL_ENTRIES = env_int("LIVE_POLL_ENTRIES", 30)
 LIVE_ENTRY_MAX_CHARS = env_int("LIVE_ENTRY_MAX_CHARS", 10_000)
 
+# --- The desk (docs/desk.md) ---------------------------------------------------------------
+# Assignees get an « échéance proche » reminder this many minutes before a topic is due.
+DESK_DUE_SOON_MINUTES = env_int("DESK_DUE_SOON_MINUTES", 120)
+
 # --- Newsletter (docs/newsletter.md) ----------------------------------------------------------
 # Messages per second per sending worker (0: as fast as the server takes them).
 NEWSLETTER_SEND_RATE = float(env("NEWSLETTER_SEND_RATE", "0"))

@@ -4,6 +4,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
 from articles.models.article import Article, ArticleQuerySet, unique_slug
+from articles.models.desk import Assignment, Notification, NotificationSettings
 from articles.models.images import Image
 from articles.models.live import LiveBlog, LiveEntry
 from articles.models.search import SearchVariant
@@ -15,11 +16,14 @@ __all__ = [
     "Actor",
     "Article",
     "ArticleQuerySet",
+    "Assignment",
     "Author",
     "Correction",
     "Image",
     "LiveBlog",
     "LiveEntry",
+    "Notification",
+    "NotificationSettings",
     "SearchVariant",
     "Section",
     "Source",

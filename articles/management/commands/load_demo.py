@@ -11,6 +11,7 @@ from django.db import transaction
 
 from articles import demo
 from articles.cache import purge_public_pages
+from articles.demo.desk import load_desk
 from articles.demo.live import load_live
 from articles.models import Article, Author, Correction, Section, Source
 from articles.sanitize import sanitize_html
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             dispatch, rewrite = self.load_seeds(authors)
             for story in demo.STORIES:
                 self.load_story(story, authors)
+            self.changed += load_desk(users, authors)
             live_article, created = load_live(authors)
             self.changed += created
         purge_public_pages()

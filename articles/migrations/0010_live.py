@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_image_library'),
+        ('articles', '0009_desk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
