@@ -16,6 +16,9 @@ RELEVANCE, DATE = "pertinence", "date"
 # Recency decay: an equally relevant story loses half its score after this many days.
 HALF_LIFE_DAYS = 90
 MAX_SUGGESTED_WORDS = 4
+# Past this many matches the count says « plus de 1 000 » and relevance ranks the newest 1 000 matches:
+# the cost of a page stays bounded however common the words are (see docs/search.md).
+MAX_RESULTS = 1000
 
 
 def backend():
@@ -41,10 +44,22 @@ class SearchResults:
         self._count = None
         self.engine = backend()
 
+    def _count_up_to_limit(self):
+        if not self.compiled:
+            return 0
+        matched = self.engine.matching(self.queryset, self.compiled)
+        return matched.values("pk")[: MAX_RESULTS + 1].count()
+
     def count(self):
+        """Matches, at most MAX_RESULTS (what can be paged through); `more` says if there are others."""
         if self._count is None:
-            self._count = self.engine.matching(self.queryset, self.compiled).count() if self.compiled else 0
-        return self._count
+            self._count = self._count_up_to_limit()
+        return min(self._count, MAX_RESULTS)
+
+    @property
+    def more(self):
+        self.count()
+        return self._count > MAX_RESULTS
 
     def __len__(self):
         return self.count()
@@ -54,10 +69,12 @@ class SearchResults:
             raise TypeError("SearchResults only slices")
         if not self.compiled:
             return []
+        newest = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
         if self.sort == DATE:
-            ordered = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
+            ordered = newest
         else:
-            ordered = self.engine.ranked(self.queryset, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400)
+            candidates = self.queryset.filter(pk__in=newest.values("pk")[:MAX_RESULTS])
+            ordered = self.engine.ranked(candidates, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400)
         ids = list(ordered.values_list("pk", flat=True)[window])
         return self._page(ids)
 
