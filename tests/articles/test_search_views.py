@@ -206,3 +206,14 @@ def test_count_stops_at_the_limit_and_says_so(client, monkeypatch):
     page = text(client, q="yourte")
     assert "Plus de 3 résultats pour « yourte »" in " ".join(page.split())
     assert get(client, q="yourte").content.decode().count('class="teaser"') == 3
+
+
+def test_search_pages_carry_the_search_key_every_story_change_purges(client):
+    from articles.cache import article_keys, purge_keys
+
+    story = make_article(headline="Transhumance dans le Pamir")
+    assert story.headline in text(client, q="transhumance")  # now cached
+    Article.objects.filter(pk=story.pk).update(headline="Transhumance dans l’Alaï")
+    assert "Alaï" not in text(client, q="transhumance")  # still the cached copy
+    purge_keys(article_keys(Article.objects.get(pk=story.pk)), hard=True)
+    assert "Transhumance dans l’Alaï" in text(client, q="transhumance")
