@@ -109,6 +109,7 @@ def test_no_result_shows_latest_stories_and_a_suggestion(client):
         {"q": "barrage", "du": "9999-12-31"},
         {"q": "barrage", "rubrique": "nulle-part", "source": "'; --", "tri": "<script>"},
         {"rubrique": "kazakhstan"},
+        {"q": "barrage", "rubrique": "\x00", "source": "\x00", "du": "\x00", "tri": "\x00", "page": "\x00"},
     ],
 )
 def test_bad_input_gets_a_page_never_a_500(client, params):
