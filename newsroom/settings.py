@@ -447,6 +447,18 @@ CKEDITOR_5_CONFIGS = {
     },
 }
 
+# --- Live coverage (docs/live.md) -------------------------------------------------------------
+# Seconds between two polls of a reader's open live page.
+LIVE_POLL_SECONDS = env_int("LIVE_POLL_SECONDS", 20)
+# Seconds a CDN may keep a polling answer (browsers revalidate every poll with the ETag).
+LIVE_POLL_MAX_AGE = env_int("LIVE_POLL_MAX_AGE", 2)
+# Seconds a direct's version stays in the cache before it is read again from the database.
+LIVE_STATE_SECONDS = env_int("LIVE_STATE_SECONDS", 10)
+LIVE_PAYLOAD_SECONDS = env_int("LIVE_PAYLOAD_SECONDS", 3600)
+# Latest entries in a polling answer (the page itself shows them all).
+LIVE_POLL_ENTRIES = env_int("LIVE_POLL_ENTRIES", 30)
+LIVE_ENTRY_MAX_CHARS = env_int("LIVE_ENTRY_MAX_CHARS", 10_000)
+
 # --- The desk (docs/desk.md) ---------------------------------------------------------------
 # Assignees get an « échéance proche » reminder this many minutes before a topic is due.
 DESK_DUE_SOON_MINUTES = env_int("DESK_DUE_SOON_MINUTES", 120)
