@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from articles import search
-from articles.cache import public_page
+from articles.cache import SEARCH, public_page
 from articles.models import Article
 from articles.search.forms import SearchForm
 from articles.search.query import parse
@@ -13,7 +13,7 @@ PER_PAGE = 20
 LATEST_COUNT = 10
 
 
-@public_page
+@public_page(keys=[SEARCH])
 def search_page(request):
     form = SearchForm(request.GET)
     form.is_valid()
