@@ -178,6 +178,10 @@ class ArticleWorkflow:
             refusal = self.refusal(name, user=user, actor=actor)
             if refusal is not None:
                 raise refusal
+            if move.to_status == ArticleStatus.PUBLISHED and (problems := self.publish_problems()):
+                raise ValidationError(
+                    _("Impossible de publier : %(problems)s.") % {"problems": " ; ".join(map(str, problems))}
+                )
             from_status = self.status
             self.status = move.to_status
             if publish_at is not None:
@@ -188,9 +192,13 @@ class ArticleWorkflow:
                 self.withdrawn_at = withdrawn_at
             self.bump_edit_version()
             self.save(update_fields=[*WORKFLOW_FIELDS, "modified_at"])
-            self.transitions.create(
+            transition = self.transitions.create(
                 from_status=from_status, to_status=self.status, user=user, actor=actor, comment=comment or ""
             )
+            # The desk follows: notifications (rows now, emails after commit) and the topic's state.
+            from articles.desk import after_move  # it imports these models
+
+            after_move(transition)
             if user is not None:
                 reversion.set_user(user)
             label = f"{ArticleStatus(from_status).label} → {ArticleStatus(self.status).label}"
