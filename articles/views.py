@@ -23,7 +23,7 @@ from articles.models import Article, Author, Correction, Section
 HOME_LATEST = 9
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 5
-RELATED_CANDIDATES = 500
+RELATED_CANDIDATES = 100
 
 
 @public_page
