@@ -32,7 +32,12 @@ def search_page(request):
         results = None
     if results is not None:
         page = Paginator(results, PER_PAGE).get_page(request.GET.get("page"))
-        context.update(page_obj=page, results=list(page.object_list), total=page.paginator.count)
+        context.update(
+            page_obj=page,
+            results=list(page.object_list),
+            total=page.paginator.count,
+            more=getattr(results, "more", False),
+        )
         if not page.paginator.count:
             if parsed.text:
                 context["suggestion"] = search.suggest(parsed, queryset=queryset)
