@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from newsletter import sending
+from newsletter import editions
 
 
 class Command(BaseCommand):
@@ -11,13 +11,13 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        editions = sending.assemble_due_editions()
-        for edition in editions:
+        assembled = editions.assemble_due_editions()
+        for edition in assembled:
             self.stdout.write(
                 f"Assembled edition {edition.pk}: {edition.subject} ({edition.articles.count()} articles)"
             )
-        started = sending.start_due_editions()
+        started = editions.start_due_editions()
         if started:
             self.stdout.write(f"Started {started} scheduled edition(s).")
-        if not editions and not started and options["verbosity"] > 1:
+        if not assembled and not started and options["verbosity"] > 1:
             self.stdout.write("Nothing due.")

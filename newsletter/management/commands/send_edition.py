@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from newsletter import sending
+from newsletter import editions, sending
 from newsletter.models import Edition
 
 
@@ -28,7 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Edition {edition_id} was already sent.")
             return
         if edition.is_editable:
-            sending.start_edition(edition=edition, enqueue=False)
+            editions.start_edition(edition=edition, enqueue=False)
         show = not no_progress and verbosity > 0
 
         def progress(_result):
