@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
+.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check check-seo bench requirements clean
 
 run: install migrate demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -67,6 +67,11 @@ format: install-dev
 check: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-secret-value-for-django ALLOWED_HOSTS=example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Independent checkers on the served demo (not in CI; needs npm and Java): structured-data-testing-tool
+# (Google + SocialMedia presets) on three stories, the Nu HTML Checker on every public page. See docs/site.md.
+check-seo: install
+	$(BIN)/python scripts/check_seo.py
 
 # Benchmarks print figures (never pass/fail): every bench/bench_*.py, or BENCH=bench/bench_x.py.
 BENCH ?= $(wildcard bench/bench_*.py)
