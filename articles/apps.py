@@ -13,3 +13,7 @@ class ArticlesConfig(AppConfig):
         # The roles migration cannot see apps migrated after it (newsletter); once every app's
         # permissions exist, top the groups up. Additive: it never removes what an admin granted.
         post_migrate.connect(grant_missing_role_permissions, dispatch_uid="articles-roles")
+
+        from articles.search import signals
+
+        signals.connect()
