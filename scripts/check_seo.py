@@ -106,11 +106,12 @@ print(json.dumps({
 
 
 def public_pages(base):
-    """Every location the sitemaps list, plus pages they do not (corrections, newsletter, a 404)."""
+    """Every location the sitemaps list, plus pages they do not (corrections, newsletter, search, a 404)."""
     pages = []
     for part in re.findall(r"<loc>([^<]+)</loc>", fetch(f"{base}/sitemap.xml")):
         pages += re.findall(r"<loc>([^<]+)</loc>", fetch(part))
-    pages += [f"{base}/corrections/", f"{base}/newsletter/", f"{base}/kazakhstan/?page=1", f"{base}/page-inconnue/"]
+    others = ["/corrections/", "/newsletter/", "/recherche/", "/recherche/?q=Kazakhstan", "/page-inconnue/"]
+    pages += [base + path for path in others]
     return pages
 
 
