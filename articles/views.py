@@ -96,7 +96,7 @@ def render_article(request, article, *, preview=False):
 @public_page
 def article_detail(request, section, slug):
     queryset = Article.objects.published().select_related(
-        "section", "source", "based_on", "based_on__section", "based_on__source"
+        "section", "source", "based_on", "based_on__section", "based_on__source", "featured_image"
     )
     article = get_object_or_404(queryset, slug=slug)
     if article.section.slug != section:

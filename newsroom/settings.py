@@ -282,6 +282,8 @@ EDITING_PRESENCE_SECONDS = env_int("EDITING_PRESENCE_SECONDS", 5 * 60)
 # Images uploaded from the editor: largest file (bytes) and largest picture (width × height).
 ARTICLE_IMAGE_MAX_BYTES = env_int("ARTICLE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 ARTICLE_IMAGE_MAX_PIXELS = env_int("ARTICLE_IMAGE_MAX_PIXELS", 40_000_000)
+# Formats of the image renditions besides the JPEG fallback, best first: "avif", "webp" (docs/images.md).
+IMAGE_RENDITION_FORMATS = [name.strip() for name in env("IMAGE_RENDITION_FORMATS", "avif").split(",") if name.strip()]
 
 # CKEditor 5: the newsroom toolbar. Uploads go to the admin's validating view (staff with article rights).
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
