@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: lighthouse messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench bench-pages requirements clean
+.PHONY: lighthouse messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check check-seo bench bench-pages requirements clean
 
 # The site, a task worker (sends the sign-up confirmations) and the periodic jobs, under honcho
 # (Procfile.dev); Ctrl+C stops all three. Emails: the worker's output and var/mail/*.eml.
@@ -73,6 +73,11 @@ check: install
 		SITE_URL=https://example.org DATABASE_URL=$${DATABASE_URL:-sqlite:///var/check.sqlite3} \
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Independent checkers on the served demo (not in CI; needs npm and Java): structured-data-testing-tool
+# (Google + SocialMedia presets) on three stories, the Nu HTML Checker on every public page. See docs/site.md.
+check-seo: install
+	$(BIN)/python scripts/check_seo.py
 
 # Benchmarks print figures (never pass/fail): every bench/bench_*.py, or BENCH=bench/bench_x.py.
 BENCH ?= $(wildcard bench/bench_*.py)

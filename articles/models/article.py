@@ -137,6 +137,13 @@ class Article(ArticleWorkflow, models.Model):
             models.Index(fields=["status", "-publish_at"], name="article_visible_idx"),
             # Section pages and the home page's section blocks: a section's latest published stories.
             models.Index(fields=["section", "status", "-publish_at"], name="article_section_recent_idx"),
+            # Sitemaps: every published story's dates and section from the index alone (index-only scans),
+            # so the index, the monthly parts and the sections part never read the wide rows.
+            models.Index(
+                fields=["publish_at", "updated_at", "section"],
+                condition=Q(status="published", withdrawn_at__isnull=True),
+                name="article_sitemap_idx",
+            ),
         ]
         # The editorial roles (articles/roles.py) are built from these and the model permissions.
         permissions = [
