@@ -20,13 +20,16 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:home")
 
     def items(self):
-        return Article.objects.published().for_listing()[:FEED_SIZE]
+        return Article.objects.published().for_listing().prefetch_related("authors")[:FEED_SIZE]
 
     def item_title(self, item):
         return item.headline
 
     def item_description(self, item):
         return item.standfirst
+
+    def item_author_name(self, item):
+        return item.byline_parts().creator or None
 
     def item_pubdate(self, item):
         return item.publish_at
@@ -49,4 +52,4 @@ class SectionFeed(LatestArticlesFeed):
         return obj.description or _("Les derniers articles de la rubrique %(section)s.") % {"section": obj.name}
 
     def items(self, obj):
-        return Article.objects.published().for_listing().filter(section=obj)[:FEED_SIZE]
+        return Article.objects.published().for_listing().prefetch_related("authors").filter(section=obj)[:FEED_SIZE]

@@ -290,7 +290,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
 
     @admin.display(description=_("auteurs"))
     def author_names(self, obj):
-        return obj.byline or ", ".join(author.name for author in obj.authors.all()) or "—"
+        return obj.byline_parts().names or str(obj.credit) or "—"
 
     @admin.display(description=_("publication"), ordering="publish_at")
     def publish_time(self, obj):

@@ -1,5 +1,7 @@
 """The article and its published/scheduled querysets; its workflow methods are in models/workflow.py."""
 
+from dataclasses import dataclass
+
 import reversion
 from django.conf import settings
 from django.db import models
@@ -197,6 +199,63 @@ class Article(ArticleWorkflow, models.Model):
         if self.based_on_id is not None:
             return _("avec %(agency)s") % {"agency": self.based_on.source.credit or self.based_on.source.name}
         return ""
+
+    def byline_parts(self):
+        """The credit and byline, as every surface shows them (page, teasers, admin, feeds, emails).
+
+        A dispatch is credited « AFP » alone; otherwise « Par <auteurs>, <crédit> », the byline field
+        replacing the author list. Reads `authors.all()`: prefetch it on lists.
+        """
+        credit = str(self.credit)
+        if self.source.is_agency:
+            return Byline(people=(), credit=credit, is_dispatch=True)
+        if self.byline:
+            return Byline(people=(BylinePerson("", self.byline),), credit=credit)
+        authors = list(self.authors.all())
+        people = tuple(
+            BylinePerson(_separator(i, len(authors)), author.name, author.get_absolute_url())
+            for i, author in enumerate(authors)
+        )
+        return Byline(people=people, credit=credit)
+
+
+@dataclass(frozen=True, slots=True)
+class BylinePerson:
+    separator: str  # what goes before the name: "", ", " or " et "
+    name: str
+    url: str = ""  # the author's page; empty for the byline field's free text
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    """What `Article.byline_parts()` returns; str() is the plain text line."""
+
+    people: tuple[BylinePerson, ...]
+    credit: str = ""
+    is_dispatch: bool = False
+
+    @property
+    def names(self):
+        """« A, B et C », or the byline field's text."""
+        return "".join(f"{person.separator}{person.name}" for person in self.people)
+
+    @property
+    def creator(self):
+        """Without « Par », as feeds and structured data name a creator: « A et B, avec AFP », « AFP »."""
+        return ", ".join(part for part in (self.names, self.credit) if part)
+
+    def __str__(self):
+        if self.is_dispatch or not self.people:
+            return self.credit
+        if self.credit:
+            return str(_("Par %(names)s, %(credit)s") % {"names": self.names, "credit": self.credit})
+        return str(_("Par %(names)s") % {"names": self.names})
+
+
+def _separator(index, count):
+    if index == 0:
+        return ""
+    return f" {_('et')} " if index == count - 1 else ", "
 
 
 def unique_slug(text, *, exclude_pk=None, max_length=255):
