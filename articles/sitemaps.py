@@ -17,8 +17,8 @@ class ArticleSitemap(Sitemap):
         )
 
     def location(self, item):
-        # Same path as get_absolute_url() without a reverse() per URL: tens of thousands of rows.
-        return f"/{item.section.slug}/{item.slug}/"
+        # article_path(): no reverse() per URL, with tens of thousands of rows.
+        return item.get_absolute_url()
 
     def lastmod(self, item):
         return item.modified_at

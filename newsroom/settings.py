@@ -59,7 +59,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
-    "django.contrib.humanize",
     "taggit",
     "django_ckeditor_5",
     "reversion",
@@ -67,6 +66,7 @@ INSTALLED_APPS = [
     "anymail",
     "articles",
     "newsletter",
+    "newsroom",
 ]
 
 MIDDLEWARE = [

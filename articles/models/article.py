@@ -6,7 +6,7 @@ import reversion
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -165,7 +165,7 @@ class Article(ArticleWorkflow, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"section": self.section.slug, "slug": self.slug})
+        return article_path(self.section.slug, self.slug)
 
     @property
     def is_published(self):
@@ -217,6 +217,15 @@ class Article(ArticleWorkflow, models.Model):
             for i, author in enumerate(authors)
         )
         return Byline(people=people, credit=credit)
+
+
+def article_path(section_slug, slug):
+    """The path of an article's page, /<rubrique>/<slug>/: the one place its shape is written.
+
+    `articles/urls.py` (« detail ») is its inverse; tests/articles/test_models.py checks that both
+    agree. Built without reverse(), so a sitemap of tens of thousands of rows costs no resolver call.
+    """
+    return f"{get_script_prefix()}{section_slug}/{slug}/"
 
 
 @dataclass(frozen=True, slots=True)
