@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
+.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
 
 run: install migrate demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -78,6 +78,10 @@ requirements: install-dev
 	$(BIN)/pip install -q uv
 	cd requirements && ../$(BIN)/uv pip compile --python-version 3.13 --generate-hashes --no-header --quiet base.in -o base.txt
 	cd requirements && ../$(BIN)/uv pip compile --python-version 3.13 --generate-hashes --no-header --quiet dev.in -o dev.txt
+
+# Compile the project's French catalogue (locale/fr) after editing it; the .mo is committed.
+messages:
+	msgfmt --check-format -o locale/fr/LC_MESSAGES/django.mo locale/fr/LC_MESSAGES/django.po
 
 clean:
 	rm -rf $(VENV) var

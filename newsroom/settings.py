@@ -50,7 +50,7 @@ SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Newsroom — L’actualité de l’Asie centrale")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,7 +62,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_ckeditor_5",
     "reversion",
-    "django_tasks_db",
+    "newsroom.apps.TasksConfig",
     "anymail",
     "articles",
     "newsletter",
@@ -143,7 +143,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
+# The project's catalogue comes first: it fixes Django's and the packages' French (« Ajout d’un article »).
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["newsroom.formats"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

@@ -135,7 +135,7 @@ class Article(ArticleWorkflow, models.Model):
             # Section pages and the home page's section blocks: a section's latest published stories.
             models.Index(fields=["section", "status", "-publish_at"], name="article_section_recent_idx"),
         ]
-        # The editorial roles (articles/roles.py) are built from these and the model permissions.
+        # The editorial roles (newsroom/roles.py) are built from these and the model permissions.
         permissions = [
             ("submit_article", _("Peut soumettre un article à la relecture")),
             ("change_any_article", _("Peut modifier les articles des autres")),
