@@ -376,5 +376,5 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if is_journalist_only(request.user):
-            extra_context = {"title": _("Mes articles"), **(extra_context or {})}
+            extra_context = {**(extra_context or {}), "title": _("Mes articles")}
         return super().changelist_view(request, extra_context)

@@ -127,7 +127,7 @@ def test_editor_uploads_an_image_into_the_body(page):
     )
     page.locator(".ck-editor__editable figure.image img[src*='/media/articles/body/']").wait_for()
     page.get_by_role("button", name="Enregistrer et continuer les modifications").click()
-    page.get_by_text("a été modifié avec succès").wait_for()
+    page.get_by_text("sont enregistrées").wait_for()
 
     article.refresh_from_db()
     src = article.body.split('src="', 1)[1].split('"', 1)[0]
