@@ -1,55 +1,187 @@
-"""RSS feeds: the latest published stories, site-wide and per section."""
+"""RSS 2.0 and Atom feeds of the latest published stories: site-wide, per section, per tag, per author.
+
+Every URL comes from SITE_URL (articles.links). Each entry carries its credit as author, the section and
+tags as categories, its publication and update times. In-house stories (rewrites included) carry the
+full body; agency dispatches only their standfirst or first paragraph: the agency licence does not allow
+redistributing wire copy through feeds.
+"""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag, TaggedItem
 
-from articles.models import Article, Section
+from articles.links import absolute_url
+from articles.models import Article, Author, Section
+from articles.typography import french_text
 
 FEED_SIZE = 30
 
 
+class NewsroomRss(Rss201rev2Feed):
+    """RSS 2.0 with the full text in content:encoded and the update time in dcterms:modified."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:dcterms": "http://purl.org/dc/terms/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item["updateddate"] is not None:
+            handler.addQuickElement("dcterms:modified", rfc3339_date(item["updateddate"]))
+        if item.get("content"):
+            handler.addQuickElement("content:encoded", item["content"])
+
+
+class NewsroomAtom(Atom1Feed):
+    """Atom with the full text in <content type="html">."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("content"):
+            handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
 class LatestArticlesFeed(Feed):
-    title = settings.SITE_NAME
-    description = _("Les derniers articles publiés.")
+    """The whole site (RSS); subclasses narrow the stories and name the feed's own URL."""
+
+    feed_type = NewsroomRss
+    url_name = "articles:feed"
     language = "fr"
+    author_name = settings.SITE_NAME
 
-    def link(self):
-        return reverse("articles:home")
+    def get_object(self, request, **kwargs):
+        return None
 
-    def items(self):
-        return Article.objects.published().for_listing().prefetch_related("authors")[:FEED_SIZE]
+    def url_kwargs(self, obj):
+        return {}
+
+    def title(self, obj):
+        return settings.SITE_NAME
+
+    def link(self, obj):
+        return absolute_url(reverse("articles:home"))
+
+    def feed_url(self, obj):
+        return absolute_url(reverse(self.url_name, kwargs=self.url_kwargs(obj)))
+
+    def description(self, obj):
+        return _("Les derniers articles publiés.")
+
+    # Atom names the description « subtitle ».
+    def subtitle(self, obj):
+        return self.description(obj)
+
+    def filter_stories(self, queryset, obj):
+        return queryset
+
+    def items(self, obj):
+        queryset = (
+            Article.objects.published()
+            .select_related("section", "source", "based_on__source")
+            .prefetch_related("tags", "authors")
+        )
+        return self.filter_stories(queryset, obj)[:FEED_SIZE]
 
     def item_title(self, item):
-        return item.headline
+        return french_text(item.headline)
+
+    def item_link(self, item):
+        return absolute_url(item)
 
     def item_description(self, item):
-        return item.standfirst
+        # Plain text becomes HTML here, escaped once: readers decode the XML, then read HTML.
+        summary = item.summary
+        return f"<p>{escape(french_text(summary))}</p>" if summary else ""
+
+    def item_extra_kwargs(self, item):
+        # The body is sanitised HTML (nh3 on save and on ingest).
+        return {"content": "" if item.is_dispatch else item.body}
+
+    def item_categories(self, item):
+        return [item.section.name, *(tag.name for tag in item.tags.all())]
 
     def item_author_name(self, item):
-        return item.byline_parts().creator or None
+        # Article.byline_parts(), the credit rule every surface shares: « A et B, avec AFP », « AFP ».
+        return item.byline_parts().creator or settings.SITE_NAME
 
     def item_pubdate(self, item):
         return item.publish_at
 
     def item_updateddate(self, item):
-        return item.updated_at or item.publish_at
+        return item.last_changed
 
 
-class SectionFeed(LatestArticlesFeed):
+class ScopedFeed(LatestArticlesFeed):
+    """The stories of one section, tag or author, found by slug (404 when unknown)."""
+
+    model = None
+
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
+
+    def url_kwargs(self, obj):
+        return {"slug": obj.slug}
 
     def title(self, obj):
         return f"{obj.name} — {settings.SITE_NAME}"
 
     def link(self, obj):
-        return obj.get_absolute_url()
+        return absolute_url(obj)
+
+
+class SectionFeed(ScopedFeed):
+    url_name, model = "articles:section_feed", Section
 
     def description(self, obj):
         return obj.description or _("Les derniers articles de la rubrique %(section)s.") % {"section": obj.name}
 
-    def items(self, obj):
-        return Article.objects.published().for_listing().prefetch_related("authors").filter(section=obj)[:FEED_SIZE]
+    def filter_stories(self, queryset, obj):
+        return queryset.filter(section=obj)
+
+
+class TagFeed(ScopedFeed):
+    url_name, model = "articles:tag_feed", Tag
+
+    def link(self, obj):
+        return absolute_url(reverse("articles:tag", kwargs={"slug": obj.slug}))
+
+    def description(self, obj):
+        return _("Les derniers articles avec le mot-clé %(tag)s.") % {"tag": obj.name}
+
+    def filter_stories(self, queryset, obj):
+        # As on the tag page: a subquery on the tag's rows, not a join over every story.
+        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), tag=obj)
+        return queryset.filter(pk__in=tagged.values("object_id"))
+
+
+class AuthorFeed(ScopedFeed):
+    url_name, model = "articles:author_feed", Author
+
+    def description(self, obj):
+        return _("Les derniers articles de %(author)s.") % {"author": obj.name}
+
+    def filter_stories(self, queryset, obj):
+        return queryset.filter(authors=obj)
+
+
+def atom(feed_class):
+    """The Atom twin of an RSS feed class: same stories, its own URL name (« …_atom »)."""
+    return type(
+        f"{feed_class.__name__}Atom",
+        (feed_class,),
+        {"feed_type": NewsroomAtom, "url_name": f"{feed_class.url_name}_atom"},
+    )
+
+
+SiteAtomFeed, SectionAtomFeed, TagAtomFeed, AuthorAtomFeed = (
+    atom(cls) for cls in (LatestArticlesFeed, SectionFeed, TagFeed, AuthorFeed)
+)

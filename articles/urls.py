@@ -1,9 +1,8 @@
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from articles import feeds, preview, views
+from articles import feeds, preview, sitemaps, views
+from articles import robots as seo_views
 from articles.cache import public_page
-from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
@@ -13,7 +12,23 @@ urlpatterns = [
     path("corrections/", views.CorrectionList.as_view(), name="corrections"),
     path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
     path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
-    path("sitemap.xml", public_page(sitemap_views.sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    re_path(r"^rss/mots-cles/(?P<slug>[-\w]+)/$", public_page(feeds.TagFeed()), name="tag_feed"),
+    path("rss/auteurs/<slug:slug>/", public_page(feeds.AuthorFeed()), name="author_feed"),
+    path("atom/", public_page(feeds.SiteAtomFeed()), name="feed_atom"),
+    path("atom/<slug:slug>/", public_page(feeds.SectionAtomFeed()), name="section_feed_atom"),
+    re_path(r"^atom/mots-cles/(?P<slug>[-\w]+)/$", public_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
+    path("atom/auteurs/<slug:slug>/", public_page(feeds.AuthorAtomFeed()), name="author_feed_atom"),
+    path("sitemap.xml", public_page(sitemaps.index), name="sitemap"),
+    path("sitemap-news.xml", public_page(sitemaps.news), name="sitemap_news"),
+    path("sitemap-rubriques.xml", public_page(sitemaps.pages), name="sitemap_pages"),
+    path("sitemap-mots-cles.xml", public_page(sitemaps.tags), name="sitemap_tags"),
+    path("sitemap-auteurs.xml", public_page(sitemaps.authors), name="sitemap_authors"),
+    re_path(
+        r"^sitemap-articles-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xml$",
+        public_page(sitemaps.month),
+        name="sitemap_month",
+    ),
+    path("robots.txt", public_page(seo_views.robots_txt), name="robots"),
     path("apercu/<str:token>/", preview.share_preview, name="share_preview"),
     # taggit makes Unicode slugs (« coopération »): \w matches them.
     re_path(r"^mots-cles/(?P<slug>[-\w]+)/$", views.TagArticleList.as_view(), name="tag"),

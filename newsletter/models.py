@@ -318,6 +318,9 @@ class Delivery(models.Model):
     # A claim is a lease: a worker that dies leaves its rows "sending" until claimed_at + lease has passed.
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     claim = models.CharField(max_length=32, blank=True, editable=False)
+    # Set under the claim just before the message itself goes to the server (the fence, see sending.py):
+    # a dead worker's row with it set is uncertain; without it, it was never handed over and is re-queued.
+    handed_over_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
     class Meta:

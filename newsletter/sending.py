@@ -4,17 +4,16 @@ Exactly-once rests on the Delivery ledger (one row per edition and subscriber, u
 
 * A worker *claims* a small batch of queued rows in one short transaction (PostgreSQL:
   ``SELECT … FOR UPDATE SKIP LOCKED``; SQLite: the IMMEDIATE transaction serialises writers) and marks
-  them ``sending`` with a claim token and ``claimed_at`` (a lease).
-* It sends the batch strictly in id order, and commits each outcome (sent, retry, failed, skipped)
-  right after the server answers, before touching the next row. So, of one claim's rows still marked
-  ``sending``, only the lowest id can have been handed to the server; every other one was never tried.
-* If the worker stops on an exception it releases the rows it had not tried. If it is killed, the lease
-  runs out and the next worker re-queues the untried rows and treats the single in-flight row as
-  *uncertain*: it was perhaps accepted by the server, perhaps not. It is not sent again (a subscriber is
-  never mailed twice) unless NEWSLETTER_RESEND_UNCERTAIN is on; it is marked failed with a clear
-  reason, so the count of such rows (at most one per killed worker) is visible in the admin.
-* Every message carries a Message-ID derived from its delivery, the same on every attempt, so a
-  duplicate (a lost "250 OK" after DATA, RFC 1047) is identifiable and collapsed by most mailboxes.
+  them ``sending`` with a fresh claim token (the fencing token) and ``claimed_at`` (a lease it renews).
+* Right before the message itself goes to the server, ``fence()`` checks under the row lock that the row
+  still carries the token within its lease and marks it ``handed_over_at``; a worker that stalled past
+  its lease finds its rows taken over and abandons the batch without sending or recording anything.
+* Each outcome (sent, retry, failed, skipped) is committed right after the server answers, guarded by
+  the token. Connection-level failures (refused, dropped, 421) spend no attempt.
+* A dead worker's rows are recovered after the lease: those never handed over are re-queued; the one it
+  was handing over is *uncertain* (perhaps accepted, perhaps not), marked failed with a clear reason and
+  not sent again (a subscriber is never mailed twice) unless NEWSLETTER_RESEND_UNCERTAIN is on.
+* Every message carries a Message-ID derived from its delivery, the same on every attempt.
 """
 
 import logging
@@ -537,31 +536,27 @@ class Pacer:
 
 
 def recover_stale_claims(*, edition_id, now=None):
-    """Re-queue rows a dead worker never tried; settle the one per claim it may have been sending."""
+    """Re-queue the rows of expired leases never handed over; settle the ones that were as uncertain."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=setting("NEWSLETTER_LEASE_SECONDS"))
     with transaction.atomic():
         rows = list(
             Delivery.objects.select_for_update(skip_locked=True)
             .filter(edition_id=edition_id, status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
-            .order_by("id")
-            .values_list("id", "claim")
+            .values_list("id", "handed_over_at")
         )
         if not rows:
             return 0
-        first_of_claim = {}
-        for delivery_id, claim in rows:
-            first_of_claim.setdefault(claim, delivery_id)
-        uncertain = set(first_of_claim.values())
-        untried = [delivery_id for delivery_id, _claim in rows if delivery_id not in uncertain]
-        Delivery.objects.filter(id__in=untried).update(status=Delivery.Status.QUEUED, claim="", claimed_at=None)
+        uncertain = [delivery_id for delivery_id, handed_over_at in rows if handed_over_at is not None]
+        untried = [delivery_id for delivery_id, handed_over_at in rows if handed_over_at is None]
+        Delivery.objects.filter(id__in=untried).update(status=Delivery.Status.QUEUED, **RELEASED)
         if setting("NEWSLETTER_RESEND_UNCERTAIN"):
             Delivery.objects.filter(id__in=uncertain).update(
-                status=Delivery.Status.QUEUED, claim="", claimed_at=None, error=UNCERTAIN_ERROR
+                status=Delivery.Status.QUEUED, error=UNCERTAIN_ERROR, **RELEASED
             )
-        else:
+        elif uncertain:
             Delivery.objects.filter(id__in=uncertain).update(
-                status=Delivery.Status.FAILED, claim="", claimed_at=None, error=UNCERTAIN_ERROR
+                status=Delivery.Status.FAILED, error=UNCERTAIN_ERROR, **RELEASED
             )
             logger.warning("Edition %s: %d uncertain deliveries not re-sent", edition_id, len(uncertain))
     return len(rows)
@@ -579,7 +574,9 @@ def claim_batch(*, edition_id, claim, size, now=None):
             .values_list("id", flat=True)[:size]
         )
         if ids:
-            Delivery.objects.filter(id__in=ids).update(status=Delivery.Status.SENDING, claim=claim, claimed_at=now)
+            Delivery.objects.filter(id__in=ids).update(
+                status=Delivery.Status.SENDING, claim=claim, claimed_at=now, handed_over_at=None
+            )
     if not ids:
         return []
     return list(
@@ -599,6 +596,42 @@ def claim_batch(*, edition_id, claim, size, now=None):
     )
 
 
+def fence(delivery, claim):
+    """The check under lock right before a message goes to the server; True if this worker still owns it.
+
+    The claim is the fencing token: the row must still carry it, be `sending` and be within its lease.
+    Marks the row handed over (so that, should this worker die now, the row is uncertain rather than
+    re-queued) and renews its lease. recover_stale_claims() takes the same row lock, so either the fence
+    passes and the recovery sees a handed-over row, or the recovery wins and the fence fails.
+    """
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    now = timezone.now()
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET handed_over_at = %s, claimed_at = %s "  # noqa: S608
+            "WHERE id = %s AND claim = %s AND status = %s AND claimed_at > %s",
+            [
+                adapt(now),
+                adapt(now),
+                delivery.pk,
+                claim,
+                Delivery.Status.SENDING,
+                adapt(now - timedelta(seconds=setting("NEWSLETTER_LEASE_SECONDS"))),
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def renew_lease(claim):
+    """Extend the lease of a claim's rows still within it (a long batch); expired rows stay expired."""
+    now = timezone.now()
+    lease = timedelta(seconds=setting("NEWSLETTER_LEASE_SECONDS"))
+    return Delivery.objects.filter(claim=claim, status=Delivery.Status.SENDING, claimed_at__gt=now - lease).update(
+        claimed_at=now
+    )
+
+
 def followed_sections(subscriber_ids):
     through = Subscriber.sections.through
     followed = {}
@@ -609,10 +642,13 @@ def followed_sections(subscriber_ids):
     return followed
 
 
+RELEASED = {"claim": "", "claimed_at": None, "handed_over_at": None}
+
+
 def _settle(delivery, claim, **fields):
     """Commit one delivery's outcome, guarded by the claim so a reclaimed row is never overwritten."""
     return Delivery.objects.filter(pk=delivery.pk, claim=claim, status=Delivery.Status.SENDING).update(
-        claim="", claimed_at=None, **fields
+        **RELEASED, **fields
     )
 
 
@@ -622,7 +658,8 @@ def _settle_sent(delivery, claim, *, message_id):
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, sent_at = %s, attempts = attempts + 1, message_id = %s, "  # noqa: S608
-            "error = '', claim = '', claimed_at = NULL WHERE id = %s AND claim = %s AND status = %s",
+            "error = '', claim = '', claimed_at = NULL, handed_over_at = NULL "
+            "WHERE id = %s AND claim = %s AND status = %s",
             [
                 Delivery.Status.SENT,
                 connection.ops.adapt_datetimefield_value(timezone.now()),
@@ -646,6 +683,7 @@ class RunResult:
     failed: int = 0
     retried: int = 0
     skipped: int = 0
+    lost: int = 0  # messages this worker gave up because its claim was taken over (it had stalled)
     interrupted: str = ""
 
     def as_dict(self):
@@ -654,6 +692,7 @@ class RunResult:
             "failed": self.failed,
             "retried": self.retried,
             "skipped": self.skipped,
+            "lost": self.lost,
             "interrupted": self.interrupted,
         }
 
@@ -669,24 +708,41 @@ def prepare(*, mailer, renderer, variant, subscriber):
     return renderer.message(variant, subscriber=subscriber), None, None
 
 
-def smtp_send(smtp, sender, recipients, data):
-    """smtplib's sendmail(), with MAIL, RCPT and DATA pipelined (RFC 2920) when the server offers it.
+class ClaimLost(Exception):
+    """The fence failed: another worker took this row over; this one must neither send nor record it."""
 
-    One round trip instead of three before the message: on a fast link the wait for the server's
-    replies is most of the time a message takes. The replies are read and checked in order, and raise
-    the same exceptions as sendmail(), so classify() treats both paths alike.
+
+class HandedOverUncertain(Exception):
+    """The connection broke after the whole message was sent, before the server's answer (RFC 1047)."""
+
+
+def smtp_send(smtp, sender, recipient, data, *, fence):
+    """Hand one message to an SMTP server, calling `fence()` between the server's 354 and the message.
+
+    MAIL, RCPT and DATA are pipelined (RFC 2920) when the server offers it: one round trip instead of
+    three. Refusals raise the exceptions smtplib's sendmail() raises, so classify() treats them alike.
+    If `fence()` says the row is no longer ours, the connection is dropped mid-DATA (the server discards
+    an unfinished message) and ClaimLost is raised. A connection lost while the server holds the whole
+    message raises HandedOverUncertain; lost before, the usual SMTPServerDisconnected/OSError.
     """
     smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("pipelining") or len(recipients) != 1:
-        smtp.sendmail(sender, recipients, data)
-        return
-    [recipient] = recipients
-    options = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
-    smtp.send(f"MAIL FROM:{smtplib.quoteaddr(sender)}{options}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n")
-    mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
-    if data_reply[0] == 354 and (mail_reply[0] != 250 or rcpt_reply[0] not in (250, 251)):
-        smtp.send(b".\r\n")  # end the empty message a lenient server opened
-        smtp.getreply()
+    options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
+    if smtp.has_extn("pipelining"):
+        smtp.send(
+            f"MAIL FROM:{smtplib.quoteaddr(sender)}{''.join(' ' + o for o in options)}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+        )
+        mail_reply, rcpt_reply, data_reply = smtp.getreply(), smtp.getreply(), smtp.getreply()
+        if data_reply[0] == 354 and (mail_reply[0] != 250 or rcpt_reply[0] not in (250, 251)):
+            smtp.send(b".\r\n")  # end the empty message a lenient server opened
+            smtp.getreply()
+    else:
+        mail_reply = smtp.mail(sender, options)
+        rcpt_reply = smtp.rcpt(recipient) if mail_reply[0] == 250 else None
+        data_reply = None
+        if rcpt_reply is not None and rcpt_reply[0] in (250, 251):
+            smtp.putcmd("data")
+            data_reply = smtp.getreply()
     if mail_reply[0] != 250:
         smtp._rset()
         raise smtplib.SMTPSenderRefused(*mail_reply, sender)
@@ -696,24 +752,33 @@ def smtp_send(smtp, sender, recipients, data):
     if data_reply[0] != 354:
         smtp._rset()
         raise smtplib.SMTPDataError(*data_reply)
+    if not fence():
+        smtp.close()
+        raise ClaimLost
     body = smtplib._quote_periods(data)
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
     smtp.send(body + b".\r\n")
-    code, response = smtp.getreply()
+    try:
+        code, response = smtp.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        raise HandedOverUncertain(f"{type(error).__name__}: {error}") from error
     if code != 250:
         smtp._rset()
         raise smtplib.SMTPDataError(code, response)
 
 
-def hand_over(*, mailer, prepared):
+def hand_over(*, mailer, prepared, fence):
     """Give one prepared message to the mail server or ESP; return its Message-ID or provider id."""
     payload, envelope, message_id = prepared
     # Opened once and kept: every message of the run goes over the same connection.
     mailer.open()
     if envelope is not None:
-        smtp_send(mailer.connection, *envelope, payload)
+        sender, [recipient] = envelope
+        smtp_send(mailer.connection, sender, recipient, payload, fence=fence)
         return message_id
+    if not fence():
+        raise ClaimLost
     mailer.send_messages([payload])
     provider_id = getattr(getattr(payload, "anymail_status", None), "message_id", None)
     return str(provider_id or payload.extra_headers["Message-ID"])
@@ -722,12 +787,16 @@ def hand_over(*, mailer, prepared):
 def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
     """Send one claimed batch in id order, committing each outcome before the next message.
 
-    Returns False when the mail server is unreachable (the rest of the batch is released).
+    Returns False when the mail server is unreachable (the rest of the batch is released). A
+    connection-level failure (refused, dropped, 421) spends none of the recipient's attempts: the row
+    is tried again on a fresh connection, and after a second failure in a row the run stops and the
+    edition waits to be resumed.
     """
     followed = followed_sections([delivery.subscriber_id for delivery in batch])
     pending = list(batch)
-    handed_over = None  # the row whose message the server may have, until its outcome is committed
     connection_failures = 0
+    renew_every = setting("NEWSLETTER_LEASE_SECONDS") / 3
+    renew_at = time.monotonic() + renew_every
     try:
         while pending:
             delivery = pending[0]
@@ -740,20 +809,51 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
                 pending.pop(0)
                 continue
             pacer.wait()
+            if time.monotonic() >= renew_at:
+                renew_lease(claim)
+                renew_at = time.monotonic() + renew_every
             try:
                 prepared = prepare(mailer=mailer, renderer=renderer, variant=variant, subscriber=subscriber)
-                handed_over = delivery
-                message_id = hand_over(mailer=mailer, prepared=prepared)
+                message_id = hand_over(mailer=mailer, prepared=prepared, fence=lambda d=delivery: fence(d, claim))
+            except ClaimLost:
+                # This worker stalled past its lease and another one took its rows: stop this batch.
+                mailer.close()
+                result.lost += 1
+                logger.warning("Edition %s: claim %s taken over, batch abandoned", delivery.edition_id, claim)
+                return True
+            except HandedOverUncertain as error:
+                mailer.close()
+                settle_uncertain(delivery, claim, detail=str(error))
+                result.failed += 1
+                pending.pop(0)
+                connection_failures += 1
+                if connection_failures >= 2:
+                    result.interrupted = str(error)
+                    return False
+                continue
             except Exception as error:
                 kind, detail, hard_bounce = classify(error)  # re-raises the unexpected: row stays uncertain
             else:
-                _settle_sent(delivery, claim, message_id=message_id)
-                handed_over = None
-                result.sent += 1
+                if not _settle_sent(delivery, claim, message_id=message_id):
+                    # Handed over after the fence, but the row was recovered meanwhile (as uncertain).
+                    result.lost += 1
+                else:
+                    result.sent += 1
                 connection_failures = 0
                 pending.pop(0)
                 continue
-            handed_over = None  # refused: the server does not have it
+            if kind == CONNECTION:
+                # Nothing was handed over: retry this row on a new connection, attempts untouched.
+                mailer.close()
+                connection_failures += 1
+                if connection_failures >= 2:
+                    result.interrupted = detail
+                    logger.warning("Edition %s: mail server unavailable, paused: %s", delivery.edition_id, detail)
+                    # Refused before the message itself: not handed over, whatever the fence marked.
+                    _settle(delivery, claim, status=Delivery.Status.QUEUED)
+                    pending.pop(0)
+                    return False
+                continue
             attempts = delivery.attempts + 1
             if kind == PERMANENT or attempts >= setting("NEWSLETTER_MAX_ATTEMPTS"):
                 _settle(delivery, claim, status=Delivery.Status.FAILED, attempts=attempts, error=detail)
@@ -761,32 +861,36 @@ def deliver_batch(*, batch, claim, renderer, mailer, pacer, result):
                     subscriber.suppress(Subscriber.Status.BOUNCED, reason=detail)
                 result.failed += 1
             else:
-                retry_at = timezone.now() + (timedelta(0) if kind == CONNECTION else backoff(attempts))
                 _settle(
                     delivery,
                     claim,
                     status=Delivery.Status.QUEUED,
                     attempts=attempts,
                     error=detail,
-                    next_attempt_at=retry_at,
+                    next_attempt_at=timezone.now() + backoff(attempts),
                 )
                 result.retried += 1
             pending.pop(0)
-            if kind == CONNECTION:
-                mailer.close()
-                connection_failures += 1
-                if connection_failures >= 2:
-                    result.interrupted = detail
-                    return False
         return True
     finally:
-        untried = [d.pk for d in pending if d is not handed_over]
-        if untried:
-            # Stopped early (server down, or an exception): give the untried rows back now rather than
-            # after the lease. A row possibly handed over stays "sending", for recover_stale_claims().
-            Delivery.objects.filter(id__in=untried, claim=claim).update(
-                status=Delivery.Status.QUEUED, claim="", claimed_at=None
+        if pending:
+            # Stopped early (server down, claim lost, or an exception): give the rows still ours back now
+            # rather than after the lease. The one whose hand-over an exception interrupted keeps
+            # `handed_over_at` and stays "sending", for recover_stale_claims() to settle as uncertain.
+            Delivery.objects.filter(id__in=[d.pk for d in pending], claim=claim, handed_over_at__isnull=True).update(
+                status=Delivery.Status.QUEUED, **RELEASED
             )
+
+
+def settle_uncertain(delivery, claim, *, detail):
+    resend = setting("NEWSLETTER_RESEND_UNCERTAIN")
+    _settle(
+        delivery,
+        claim,
+        status=Delivery.Status.QUEUED if resend else Delivery.Status.FAILED,
+        error=f"{UNCERTAIN_ERROR} ({detail})"[:500],
+    )
+    logger.warning("Delivery %s: connection lost before the server answered: uncertain", delivery.pk)
 
 
 def deliver_edition(*, edition_id, batch_size=None, rate=None, progress=None, max_messages=None):
@@ -799,7 +903,6 @@ def deliver_edition(*, edition_id, batch_size=None, rate=None, progress=None, ma
     renderer = EditionRenderer(edition)
     pacer = Pacer(setting("NEWSLETTER_SEND_RATE") if rate is None else rate)
     size = batch_size or setting("NEWSLETTER_BATCH_SIZE")
-    claim = secrets.token_hex(8)
     mailer = mailers.default
     relaxed = setting("NEWSLETTER_ASYNC_COMMIT") and connection.vendor == "postgresql"
     if relaxed:
@@ -810,6 +913,7 @@ def deliver_edition(*, edition_id, batch_size=None, rate=None, progress=None, ma
             cursor.execute("SET synchronous_commit TO off")
     try:
         while True:
+            claim = secrets.token_hex(8)  # a fresh fencing token per lease
             batch = claim_batch(edition_id=edition_id, claim=claim, size=size)
             if not batch:
                 break

@@ -3,7 +3,7 @@
 A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
-from articles.models.article import Article, ArticleQuerySet, unique_slug
+from articles.models.article import Article, ArticleQuerySet, article_path, unique_slug
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
 from articles.models.wire import WireDispatch, WireWithdrawal
 from articles.models.workflow import Actor, Correction, Transition
@@ -20,5 +20,6 @@ __all__ = [
     "Transition",
     "WireDispatch",
     "WireWithdrawal",
+    "article_path",
     "unique_slug",
 ]

@@ -1,6 +1,8 @@
 """The article and its published/scheduled querysets; its workflow methods are in models/workflow.py."""
 
+import re
 from dataclasses import dataclass
+from html import unescape
 
 import reversion
 from django.conf import settings
@@ -8,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import get_script_prefix
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -218,6 +221,25 @@ class Article(ArticleWorkflow, models.Model):
         )
         return Byline(people=people, credit=credit)
 
+    @property
+    def summary(self):
+        """Plain-text description for search engines, cards and feeds: the standfirst, else the first
+        paragraph (a wire dispatch has no standfirst)."""
+        return self.standfirst.strip() or first_paragraph(self.body)
+
+    @property
+    def last_changed(self):
+        """When readers last saw a change: the announced update (an edit, a correction, a new wire
+        version) or the publication. Not `modified_at`, which a bulk load or an admin save also moves."""
+        if self.updated_at and (self.publish_at is None or self.updated_at > self.publish_at):
+            return self.updated_at
+        return self.publish_at
+
+    def share_images(self):
+        """Paths or URLs of the images describing the story to search engines and social cards, best
+        first: the featured image today; its 16:9, 4:3 and 1:1 renditions once images have them."""
+        return [self.featured_image.url] if self.featured_image else []
+
 
 def article_path(section_slug, slug):
     """The path of an article's page, /<rubrique>/<slug>/: the one place its shape is written.
@@ -265,6 +287,18 @@ def _separator(index, count):
     if index == 0:
         return ""
     return f" {_('et')} " if index == count - 1 else ", "
+
+
+def first_paragraph(html):
+    """The text of the first non-empty paragraph of sanitised HTML, entities decoded."""
+    for chunk in _PARAGRAPH.findall(html) or [html]:
+        text = " ".join(unescape(strip_tags(chunk)).split())
+        if text:
+            return text
+    return ""
+
+
+_PARAGRAPH = re.compile(r"<p[^>]*>(.*?)</p>", re.DOTALL | re.IGNORECASE)
 
 
 def unique_slug(text, *, exclude_pk=None, max_length=255):

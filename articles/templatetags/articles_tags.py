@@ -1,9 +1,10 @@
-"""Template helpers of the reading site: French dates and the section navigation."""
+"""Template helpers of the reading site: French dates, absolute URLs and the section navigation."""
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from articles import links, typography
 from articles.models import Section
 
 register = template.Library()
@@ -22,6 +23,25 @@ def date_fr(value, style="datetime"):
     if style == "date":
         return text
     return f"{text} à {date_format(value, r'G \h i')}"
+
+
+@register.filter
+def absolute(location):
+    """`{{ article|absolute }}`, `{{ request.path|absolute }}`: the URL from SITE_URL (articles.links)."""
+    return links.absolute_url(location)
+
+
+@register.filter
+def typo(value):
+    """French typography on display (articles.typography): `{{ article.headline|typo }}`,
+    `{{ article.body|safe|typo }}`. Plain text is escaped first; the stored text never changes."""
+    return typography.typeset(value)
+
+
+@register.filter
+def typo_text(value):
+    """The same spaces for plain-text places (<title>, attributes, email subjects): no markup added."""
+    return typography.french_text(value)
 
 
 @register.inclusion_tag("includes/section_nav.html", takes_context=True)

@@ -18,6 +18,7 @@ from articles.cache import purge_public_pages
 from articles.management.commands.generate_articles import generate
 from articles.models import Article, Correction, Section
 from articles.views import render_article
+from tests.articles.crawl import fetch
 from tests.factories import make_article, make_author, source
 
 pytestmark = pytest.mark.django_db
@@ -53,11 +54,11 @@ def count_queries(client, url):
 def test_unpublished_articles_are_invisible(client, overrides):
     hidden = make_article(headline="Histoire cachée", tags=["secret"], **overrides)
     assert get(client, hidden.get_absolute_url()).status_code == 404
-    for url in ("/", hidden.section.get_absolute_url(), "/mots-cles/secret/", "/rss/", "/sitemap.xml"):
-        response = get(client, url)
-        assert response.status_code == 200, url
-        assert "Histoire cachée" not in response.text, url
-        assert hidden.slug not in response.text, url
+    for url in ("/", hidden.section.get_absolute_url(), "/mots-cles/secret/", "/rss/", "/atom/", "/sitemap.xml"):
+        status, text = fetch(client, url)
+        assert status == 200, url
+        assert "Histoire cachée" not in text, url
+        assert hidden.slug not in text, url
 
 
 def test_wrong_section_redirects_permanently_to_canonical(client):

@@ -1,7 +1,6 @@
 """Transitions as model methods: who may do them, the audit rows they leave, scheduling by the clock."""
 
 import contextlib
-import re
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from django.utils import timezone
 from articles.cache import generation
 from articles.models import Article, Transition
 from articles.roles import CHIEF_EDITOR, EDITOR, JOURNALIST
+from tests.articles.crawl import fetch
 from tests.factories import make_article, make_user
 
 pytestmark = pytest.mark.django_db
@@ -216,16 +216,6 @@ def _public_urls(article):
     return urls
 
 
-def _fetch(client, url):
-    """The page, or for a sitemap index the index followed by every sitemap it lists."""
-    response = client.get(url)
-    text = response.text if response.status_code == 200 else ""
-    if "<sitemapindex" in text:
-        for loc in re.findall(r"<loc>http://testserver(/[^<]*)</loc>", text):
-            text += client.get(loc).text
-    return response.status_code, text
-
-
 def test_scheduled_article_appears_at_its_time_everywhere(client, editor, journalist):
     start = timezone.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False) as clock:
@@ -235,14 +225,14 @@ def test_scheduled_article_appears_at_its_time_everywhere(client, editor, journa
         assert {"home", "detail", "section"} <= set(urls)
 
         for name, url in urls.items():
-            status, text = _fetch(client, url)
+            status, text = fetch(client, url)
             assert status == (404 if name == "detail" else 200), url
             assert article.slug not in text, url
             assert "Astana accueillera le sommet" not in text, url
 
         clock.move_to(start + timedelta(hours=1))
         for name, url in urls.items():
-            status, text = _fetch(client, url)
+            status, text = fetch(client, url)
             assert status == 200, url
             assert article.slug in text or name == "detail", url
             assert "Astana accueillera le sommet en juin" in text or name == "articles:sitemap", url

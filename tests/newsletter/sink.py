@@ -21,6 +21,8 @@ class Handler:
         self.refuse_after = None  # answer 421 to MAIL FROM once this many messages are in
         self.reject = {}  # address -> SMTP reply to RCPT TO
         self.pipelining = True  # advertise RFC 2920 PIPELINING, as production servers do
+        self.drop_after_data = set()  # keep these addresses' message, then drop the connection unanswered
+        self.drop_at_mail = None  # a callable: True drops the connection at MAIL FROM (before any message)
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
@@ -29,6 +31,9 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.drop_at_mail is not None and self.drop_at_mail():
+            server.transport.abort()
+            return "421 4.4.2 Connection dropped"
         if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
             return "421 4.3.2 Service shutting down"
         envelope.mail_from = address
@@ -47,6 +52,9 @@ class Handler:
         message.raw = raw
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))
+        if self.drop_after_data & {address.lower() for address in envelope.rcpt_tos}:
+            # The message is in, but the client never hears "250": the RFC 1047 case.
+            server.transport.abort()
         return "250 Message accepted for delivery"
 
 
@@ -62,6 +70,13 @@ class Sink:
 
     def to(self, address):
         return [message for rcpt, message in self.handler.messages if address in rcpt]
+
+    def counts(self):
+        """{address: how many messages it received}."""
+        counts = {}
+        for address in self.recipients():
+            counts[address] = counts.get(address, 0) + 1
+        return counts
 
     def recipients(self):
         return [address for rcpt, _message in self.handler.messages for address in rcpt]

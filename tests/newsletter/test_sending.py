@@ -160,24 +160,6 @@ def test_uncertain_rows_can_be_resent_by_configuration(smtp_sink):
     assert_exactly_once(smtp_sink, [subscriber])
 
 
-def test_killed_worker_rows_are_requeued_except_the_one_in_flight(smtp_sink):
-    make_article()
-    subscribers = [make_subscriber(f"r{i}@example.org") for i in range(5)]
-    edition = started_edition()
-    deliveries = list(Delivery.objects.order_by("id"))
-    # A worker claimed the first four, sent the first, and was killed while handing over the second.
-    long_ago = timezone.now() - dt.timedelta(hours=1)
-    Delivery.objects.filter(pk__in=[d.pk for d in deliveries[:4]]).update(
-        status=Delivery.Status.SENDING, claim="killed", claimed_at=long_ago
-    )
-    Delivery.objects.filter(pk=deliveries[0].pk).update(status=Delivery.Status.SENT, claim="")
-    sending.deliver_edition(edition_id=edition.pk)
-    statuses = [d.status for d in Delivery.objects.order_by("id")]
-    assert statuses == ["sent", "failed", "sent", "sent", "sent"]
-    assert sorted(smtp_sink.recipients()) == sorted(d.subscriber.email for d in deliveries[2:])
-    assert len(subscribers) == 5
-
-
 @pytest.mark.parametrize("pipelining", [True, False])
 def test_smtp_server_going_away_pauses_and_resume_completes(smtp_sink, pipelining):
     smtp_sink.handler.pipelining = pipelining

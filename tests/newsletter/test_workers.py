@@ -93,5 +93,47 @@ def test_killed_worker_resumes_with_nobody_mailed_twice(smtp_sink):
     assert len(recipients) == len(set(recipients))  # nobody twice
     uncertain = set(Delivery.objects.filter(status=Delivery.Status.FAILED).values_list("subscriber__email", flat=True))
     assert len(uncertain) <= 1  # at most the one message in flight when the worker died
+    assert uncertain <= set(recipients)  # and only if it was actually handed over
     assert set(recipients) | uncertain == {s.email for s in subscribers}
+    assert Edition.objects.get().status == Edition.Status.SENT
+
+
+def test_worker_stopped_past_its_lease_mails_nobody_twice(smtp_sink):
+    """SIGSTOP one db_worker past NEWSLETTER_LEASE_SECONDS while another takes its rows over, then resume it."""
+    make_article()
+    subscribers = [make_subscriber(f"r{i}@example.org") for i in range(120)]
+    edition = sending.assemble_edition(newsletter=daily())
+    sending.start_edition(edition=edition, enqueue=False)
+    backend = DatabaseBackend(alias="default", params={})
+    env = {
+        **worker_env(smtp_sink),
+        "NEWSLETTER_LEASE_SECONDS": "2",
+        "NEWSLETTER_SEND_RATE": "50",
+        "NEWSLETTER_BATCH_SIZE": "40",
+    }
+    worker_args = ("db_worker", "--batch", "--no-reload", "--no-startup-delay", "--interval", "0.1")
+
+    backend.enqueue(send_edition_task, [edition.pk], {})
+    stalled = manage(*worker_args, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(smtp_sink.messages) < 10 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        stalled.send_signal(signal.SIGSTOP)
+        assert len(smtp_sink.messages) < 40  # stopped in the middle of its first batch
+        time.sleep(3)  # past its lease
+        backend.enqueue(send_edition_task, [edition.pk], {})
+        other = manage(*worker_args, env=env)
+        output = other.communicate(timeout=90)[0].decode()
+        assert other.returncode == 0, output
+    finally:
+        stalled.send_signal(signal.SIGCONT)
+    output = stalled.communicate(timeout=60)[0].decode()
+    assert stalled.returncode == 0, output
+
+    counts = smtp_sink.counts()
+    assert [address for address, n in counts.items() if n > 1] == []
+    uncertain = set(Delivery.objects.filter(status=Delivery.Status.FAILED).values_list("subscriber__email", flat=True))
+    assert uncertain <= set(counts)  # only a row actually handed over is uncertain
+    assert set(counts) == {s.email for s in subscribers}
     assert Edition.objects.get().status == Edition.Status.SENT
