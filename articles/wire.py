@@ -19,7 +19,7 @@ from defusedxml.ElementTree import fromstring
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,16 +50,21 @@ CORRECTION = "sig:correction"
 COUNTRY_PREFIX = "iso3166-1a2:"
 FALLBACK_SECTION_SLUG = "monde"
 
-# Body elements kept (FORMAT.md: paragraphs, intertitles, links, emphasis, lists, quotes);
-# the articles.sanitize allow-list runs afterwards as well, like on every save.
-KEEP_TAGS = {"p", "h2", "h3", "h4", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "br", "a", "sub", "sup"}
-# Elements dropped together with their content; any other element is unwrapped to its text.
-DROP_TAGS = {
+# The body goes through the editor's allow-list (articles.sanitize), the one list of the site. These
+# elements go with their content (FORMAT.md: the wire's body is text; pictures come as their own items).
+DROP_TAGS = frozenset({
     "head", "title", "script", "style", "iframe", "frame", "object", "embed", "applet", "svg", "math",
     "form", "input", "button", "select", "textarea", "noscript", "template", "img", "video", "audio",
     "canvas", "picture", "source", "link", "meta", "base",
-}  # fmt: skip
-SAFE_HREF = re.compile(r"^https?://", re.IGNORECASE)
+})  # fmt: skip
+# Editor's tags the wire's text has no use for: unwrapped to their text.
+UNWRAP_TAGS = frozenset({"u", "s", "hr", "figure", "figcaption"})
+# Deeper than this is no news text but a poison file (recursive walks would overflow the stack).
+MAX_DEPTH = 64
+# PositiveIntegerField in PostgreSQL: a larger version would fail at the database.
+MAX_VERSION = 2**31 - 1
+# A wire date outside these years is garbage, and near year 1 or 9999 time-zone arithmetic overflows.
+DATE_YEARS = range(1900, 3000)
 HEADLINE_FROM_BODY_CHARS = 100
 
 
@@ -213,6 +218,12 @@ def ingest_bytes(data, *, name, auto_publish=None, lookups=None):
             results.append(apply_item(item, file=name, auto_publish=auto_publish, lookups=lookups))
         except Malformed as exc:
             results.append(ItemResult(name, Outcome.REJECTED, guid=guid, version=item.version, reason=str(exc)))
+        except DataError as exc:
+            # A value the checks above let through but the database refuses: the item's transaction
+            # rolled back, nothing of it is written; the next items go on.
+            logger.warning("wire: database refused an item of %s (%s): %s", name, guid, exc)
+            reason = _("valeur refusée par la base de données : %s") % str(exc).splitlines()[0][:200]
+            results.append(ItemResult(name, Outcome.REJECTED, guid=guid, version=item.version, reason=reason))
     return results
 
 
@@ -249,8 +260,11 @@ def parse_item(el):
     if len(guid) > Article._meta.get_field("wire_guid").max_length:
         raise Malformed(_("guid trop long"))
     raw_version = (el.get("version") or "").strip()
-    if not raw_version.isdigit() or int(raw_version) < 1:
-        raise Malformed(_("version absente ou non entière positive : %r") % raw_version)
+    # ASCII digits only: str.isdigit() also accepts « ² » or « ١ », which int() then refuses or reads.
+    if not re.fullmatch(r"[0-9]{1,12}", raw_version) or not 1 <= int(raw_version) <= MAX_VERSION:
+        raise Malformed(_("version absente ou non entière positive : %r") % raw_version[:40])
+    if _too_deep(el):
+        raise Malformed(_("imbrication trop profonde (plus de %d niveaux d’éléments)") % MAX_DEPTH)
 
     meta = el.find(f"{G2}itemMeta")
     if meta is None:
@@ -311,7 +325,7 @@ def parse_item(el):
             standfirst = _clean(_all_text(lead))
     body = _render_children(body_el, skip=lead) if body_el is not None else ""
     # The XHTML's indentation is noise; a newline between tags renders the same and reads better.
-    body = re.sub(r">\s+<", ">\n<", sanitize_html(body))
+    body = re.sub(r">\s+<", ">\n<", sanitize_html(body, drop_with_content=DROP_TAGS, unwrap=UNWRAP_TAGS))
     body_text = _clean(_all_text(body_el)) if body_el is not None else ""
     if not headline and not body_text:
         raise Malformed(_("dépêche sans titre ni texte"))
@@ -398,11 +412,25 @@ def _name(el):
 def _date(text, label):
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise Malformed(_("date illisible dans %(field)s : %(value)r") % {"field": label, "value": text}) from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise Malformed(_("date illisible dans %(field)s : %(value)r") % {"field": label, "value": text[:60]}) from exc
+    if value.year not in DATE_YEARS:
+        raise Malformed(_("date hors limites dans %(field)s : %(value)r") % {"field": label, "value": text[:60]})
+    return value
+
+
+def _too_deep(root):
+    """Whether elements nest deeper than MAX_DEPTH under `root` (walked without recursion)."""
+    stack = [(root, 1)]
+    while stack:
+        el, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in el)
+    return False
 
 
 def _truncate(text, limit):
@@ -421,6 +449,7 @@ def _xhtml_body(item):
 
 
 def _render_children(el, *, skip=None):
+    """The XHTML content of `el` as HTML text, every element kept as is: the allow-list sorts it afterwards."""
     parts = [html.escape(el.text or "", quote=False)]
     for child in el:
         if child is not skip:
@@ -430,22 +459,13 @@ def _render_children(el, *, skip=None):
 
 
 def _render(el):
-    """XHTML element → HTML text, keeping only KEEP_TAGS and safe links (nh3 runs afterwards too)."""
     tag = _local(el)
-    if not tag or tag in DROP_TAGS:
+    if not tag:  # a comment or a processing instruction
         return ""
-    inner = _render_children(el)
-    if tag not in KEEP_TAGS:
-        return inner
-    if tag == "br":
-        return "<br>"
-    attrs = ""
-    if tag == "a":
-        href = (el.get("href") or "").strip()
-        if not SAFE_HREF.match(href):
-            return inner
-        attrs = f' href="{html.escape(href)}"'
-    return f"<{tag}{attrs}>{inner}</{tag}>"
+    attrs = "".join(
+        f' {name.rpartition("}")[2]}="{html.escape(value)}"' for name, value in el.attrib.items() if "}" not in name
+    )
+    return f"<{tag}{attrs}>{_render_children(el)}</{tag}>"
 
 
 # --- Applying -----------------------------------------------------------------------------------

@@ -152,9 +152,33 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if self.has_publish_permission(request):
             return fieldsets
-        # Publish and update times are the editors' business: not in a journalist's form at all.
-        hidden = {"publish_at", "updated_at"}
+        # Publish and update times, and the credit line, are the editors' business: not in a
+        # journalist's form at all (the credit then follows the source and « d’après la dépêche »).
+        hidden = {"publish_at", "updated_at", "credit_line"}
         return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "source" in form.base_fields and not self.has_publish_permission(request):
+            # A journalist writes for the newsroom: an agency source would put the story in « Fil AFP ».
+            form.base_fields["source"].queryset = Source.objects.filter(is_agency=False)
+        return form
+
+    def get_deleted_objects(self, objs, request):
+        """A dispatch, or a story readers have seen, is never deleted: sent editions, corrections and the
+        history cite it. Unpublish it instead."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = [a for a in objs if a.wire_guid or a.source.is_agency or a.first_published_at is not None]
+        protected = [
+            *protected,
+            *(
+                _("« %(headline)s » : dépêche d’agence ou article déjà publié, dépubliez-le plutôt")
+                % {"headline": article.headline}
+                for article in kept
+            ),
+        ]
+        # The admin shows missing permissions before protected objects: name the real reason.
+        return deleted, counts, set() if protected else perms_needed, protected
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
