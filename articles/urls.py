@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from articles import feeds, preview, sitemaps, views
 from articles import robots as seo_views
 from articles.cache import public_page
+from articles.search import views as search_views
 
 app_name = "articles"
 
@@ -10,6 +11,8 @@ app_name = "articles"
 urlpatterns = [
     path("", views.home, name="home"),
     path("corrections/", views.CorrectionList.as_view(), name="corrections"),
+    path("recherche/", search_views.search_page, name="search"),
+    path("opensearch.xml", search_views.opensearch, name="opensearch"),
     path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
     path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
     re_path(r"^rss/mots-cles/(?P<slug>[-\w]+)/$", public_page(feeds.TagFeed()), name="tag_feed"),

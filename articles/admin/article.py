@@ -20,6 +20,7 @@ from articles.admin.wire import WireProvenanceMixin
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Author, Source, Transition
 from articles.roles import is_journalist_only
+from articles.search.admin import EngineSearchMixin
 
 STATUS_COLOURS = {
     "draft": "#6b7280",
@@ -86,7 +87,7 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ["headline", "section", "status_badge", "source", "author_names", "publish_time"]

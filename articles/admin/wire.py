@@ -21,6 +21,7 @@ from taggit.models import Tag
 
 from articles import overlap, wire
 from articles.models import Article, Section, WireDispatch, WireWithdrawal
+from articles.search.admin import EngineSearchMixin
 
 
 def dispatch_state(article):
@@ -64,7 +65,7 @@ class SubjectFilter(admin.SimpleListFilter):
 
 
 @admin.register(WireDispatch)
-class WireDispatchAdmin(admin.ModelAdmin):
+class WireDispatchAdmin(EngineSearchMixin, admin.ModelAdmin):
     """Read-only list of the dispatches, newest first, with « Publier tel quel » and « Réécrire »."""
 
     list_display = ["headline", "section", "state", "wire_version", "wire_version_created", "rewrite_count", "buttons"]

@@ -4,6 +4,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
 from articles.models.article import Article, ArticleQuerySet, article_path, unique_slug
+from articles.models.search import SearchVariant
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
 from articles.models.wire import WireDispatch, WireWithdrawal
 from articles.models.workflow import Actor, Correction, Transition
@@ -14,6 +15,7 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "Correction",
+    "SearchVariant",
     "Section",
     "Source",
     "SubjectMapping",

@@ -1,0 +1,133 @@
+"""Full-text search of articles: the one entry point the public page and the admin call.
+
+`search()` parses the reader's query (articles/search/query.py), compiles it for the database in use
+(postgres.py: tsvector + French stemmer + unaccent; sqlite.py: FTS5) and returns lazily paginated,
+ranked results. An external engine (OpenSearch) past a few million stories would plug in here.
+Keep this module free of model imports at load time: articles/models.py imports the variants model.
+"""
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+RELEVANCE, DATE = "pertinence", "date"
+# Recency decay: an equally relevant story loses half its score after this many days.
+HALF_LIFE_DAYS = 90
+MAX_SUGGESTED_WORDS = 4
+
+
+def backend():
+    from articles.search import postgres, sqlite
+
+    return postgres if connection.vendor == "postgresql" else sqlite
+
+
+def mark(text):
+    """Safe HTML of a highlighted text: escaped, matches in <mark>, fragments joined by « … »."""
+    if not text:
+        return ""
+    marked = escape(text).replace("\x02", "<mark>").replace("\x03", "</mark>").replace("\x01", " … ")
+    return mark_safe(marked)  # noqa: S308 — escaped on the line above; only our markers become tags
+
+
+class SearchResults:
+    """Matching articles, best first; Paginator-friendly: count() once, then slices run one page."""
+
+    def __init__(self, queryset, compiled, *, sort=RELEVANCE, now=None):
+        self.queryset, self.compiled, self.sort = queryset, compiled, sort
+        self.now = now or timezone.now()
+        self._count = None
+        self.engine = backend()
+
+    def count(self):
+        if self._count is None:
+            self._count = self.engine.matching(self.queryset, self.compiled).count() if self.compiled else 0
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, window):
+        if not isinstance(window, slice):
+            raise TypeError("SearchResults only slices")
+        if not self.compiled:
+            return []
+        if self.sort == DATE:
+            ordered = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
+        else:
+            ordered = self.engine.ranked(self.queryset, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400)
+        ids = list(ordered.values_list("pk", flat=True)[window])
+        return self._page(ids)
+
+    def _page(self, ids):
+        from articles.models import Article
+
+        articles = Article.objects.for_listing().filter(pk__in=ids)
+        if self.engine.__name__.endswith("postgres"):
+            by_id = {a.pk: a for a in self.engine.highlighted(articles, self.compiled)}
+        else:
+            by_id = {a.pk: a for a in articles}
+            for pk, (headline, snippet) in self.engine.marks(ids, self.compiled).items():
+                by_id[pk].headline_marked, by_id[pk].snippet_marked = headline, snippet
+        page = [by_id[pk] for pk in ids if pk in by_id]
+        for article in page:
+            article.headline_html = mark(getattr(article, "headline_marked", "")) or escape(article.headline)
+            article.snippet_html = mark(getattr(article, "snippet_marked", ""))
+        return page
+
+
+def compile_query(parsed):
+    return backend().compile_query(parsed) if parsed else ""
+
+
+def search(parsed, *, queryset=None, sort=RELEVANCE, now=None):
+    """Published articles matching a parsed query (articles.search.query.parse), as SearchResults."""
+    from articles.models import Article
+
+    if queryset is None:
+        queryset = Article.objects.published()
+    return SearchResults(queryset, compile_query(parsed), sort=sort, now=now)
+
+
+def filter_queryset(queryset, text):
+    """`queryset` narrowed to what `text` finds, drafts included (the admin's search), or None when
+    `text` has no searchable word (the caller then falls back to its own search)."""
+    from articles.search.query import parse
+
+    compiled = compile_query(parse(text))
+    if not compiled:
+        return None
+    return queryset.filter(Q(pk__in=backend().subquery(compiled)) | Q(wire_guid=text.strip()))
+
+
+def suggest(parsed, *, queryset=None):
+    """A spelling of the query that finds published stories (« Tokaev » → « Tokaïev »), or "".
+
+    Each word the vocabulary does not know is replaced by its nearest known word (pg_trgm); the
+    suggestion is offered only if it finds something, so a word seen only in a draft never leaks.
+    PostgreSQL only: SQLite has no trigram index.
+    """
+    engine = backend()
+    if not hasattr(engine, "suggestions") or not parsed:
+        return ""
+    from articles.search.query import parse
+
+    words, changed = [], False
+    for word in parsed.text.split():
+        core = word.strip("\"«»()-*:&|!'")
+        if len(core) < 4 or len(words) >= MAX_SUGGESTED_WORDS or engine.is_known(core):
+            words.append(word)
+            continue
+        candidates = engine.suggestions(core, limit=1)
+        if candidates:
+            words.append(word.replace(core, candidates[0]))
+            changed = True
+        else:
+            words.append(word)
+    if not changed:
+        return ""
+    suggestion = " ".join(words)
+    found = search(parse(suggestion), queryset=queryset)
+    return suggestion if found.count() else ""

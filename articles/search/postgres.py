@@ -1,0 +1,227 @@
+"""PostgreSQL full-text search: a weighted tsvector per article kept by triggers, French + unaccent.
+
+`articles_article.search_vector` is a column only the database knows (no model field): a BEFORE
+INSERT/UPDATE trigger computes it from the headline (weight A), kicker, standfirst and tag names (B) and
+the body with its markup stripped (C); statement triggers on taggit's tables recompute the articles whose
+tags changed. So every write path — admin, workflow, wire, revision restore, bulk inserts, raw SQL —
+keeps it current. `articles_searchterm` is the vocabulary (every word of four letters or more)
+that typo suggestions pick from with pg_trgm.
+"""
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+CONFIG = "french_unaccent"
+ARTICLE_CT = "(SELECT id FROM django_content_type WHERE app_label = 'articles' AND model = 'article')"
+
+INSTALL = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{CONFIG}') THEN
+            CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = french);
+            ALTER TEXT SEARCH CONFIGURATION {CONFIG}
+                ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem;
+        END IF;
+    END $$""",
+    # Body HTML as text: markup out, the entities the sanitiser writes decoded.
+    r"""CREATE OR REPLACE FUNCTION articles_search_text(html text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        SELECT replace(replace(replace(replace(replace(replace(
+            regexp_replace(coalesce(html, ''), '<[^>]*>', ' ', 'g'),
+            '&nbsp;', ' '), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&amp;', '&')
+    $$""",
+    f"""CREATE OR REPLACE FUNCTION articles_search_document(
+            article_id bigint, headline text, kicker text, standfirst text, body text) RETURNS tsvector
+        LANGUAGE sql STABLE AS $$
+        SELECT setweight(to_tsvector('{CONFIG}', coalesce(headline, '')), 'A')
+            || setweight(to_tsvector('{CONFIG}', coalesce(kicker, '') || ' ' || coalesce(standfirst, '') || ' '
+                || coalesce((SELECT string_agg(t.name, ' ') FROM taggit_taggeditem ti
+                             JOIN taggit_tag t ON t.id = ti.tag_id
+                             WHERE ti.object_id = article_id AND ti.content_type_id = {ARTICLE_CT}), '')), 'B')
+            || setweight(to_tsvector('{CONFIG}', articles_search_text(body)), 'C')
+    $$""",
+    """CREATE TABLE IF NOT EXISTS articles_searchterm (
+        word text PRIMARY KEY, display text NOT NULL, normalized text NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS articles_searchterm_trgm ON articles_searchterm USING gin (normalized gin_trgm_ops)",
+    """CREATE OR REPLACE FUNCTION articles_search_terms(content text) RETURNS void LANGUAGE sql AS $$
+        INSERT INTO articles_searchterm (word, display, normalized)
+        SELECT DISTINCT ON (lower(token)) lower(token), token, unaccent(lower(token))
+        FROM ts_parse('default', content) WHERE tokid IN (1, 2) AND char_length(token) >= 4
+        ORDER BY lower(token), token
+        ON CONFLICT (word) DO NOTHING
+    $$""",
+    """CREATE OR REPLACE FUNCTION articles_article_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        text_changed boolean := TG_OP = 'INSERT' OR NEW.headline IS DISTINCT FROM OLD.headline
+            OR NEW.kicker IS DISTINCT FROM OLD.kicker OR NEW.standfirst IS DISTINCT FROM OLD.standfirst
+            OR NEW.body IS DISTINCT FROM OLD.body;
+    BEGIN
+        IF text_changed OR NEW.search_vector IS NULL THEN
+            NEW.search_vector := articles_search_document(NEW.id, NEW.headline, NEW.kicker, NEW.standfirst, NEW.body);
+        END IF;
+        IF text_changed THEN
+            PERFORM articles_search_terms(concat_ws(' ', NEW.headline, NEW.kicker, NEW.standfirst,
+                                                    articles_search_text(NEW.body)));
+        END IF;
+        RETURN NEW;
+    END $$""",
+    "ALTER TABLE articles_article ADD COLUMN IF NOT EXISTS search_vector tsvector",
+    "DROP TRIGGER IF EXISTS articles_article_search ON articles_article",
+    """CREATE TRIGGER articles_article_search BEFORE INSERT OR UPDATE ON articles_article
+        FOR EACH ROW EXECUTE FUNCTION articles_article_search_trigger()""",
+    "CREATE INDEX IF NOT EXISTS articles_article_search_idx ON articles_article USING gin (search_vector)",
+    # Setting the vector to NULL makes the row trigger recompute it with the current tags.
+    f"""CREATE OR REPLACE FUNCTION articles_taggeditem_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE articles_article SET search_vector = NULL
+        WHERE id IN (SELECT object_id FROM changed_items WHERE content_type_id = {ARTICLE_CT});
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS articles_taggeditem_search_insert ON taggit_taggeditem",
+    "DROP TRIGGER IF EXISTS articles_taggeditem_search_delete ON taggit_taggeditem",
+    "DROP TRIGGER IF EXISTS articles_taggeditem_search_update ON taggit_taggeditem",
+    """CREATE TRIGGER articles_taggeditem_search_insert AFTER INSERT ON taggit_taggeditem
+        REFERENCING NEW TABLE AS changed_items FOR EACH STATEMENT
+        EXECUTE FUNCTION articles_taggeditem_search_trigger()""",
+    """CREATE TRIGGER articles_taggeditem_search_delete AFTER DELETE ON taggit_taggeditem
+        REFERENCING OLD TABLE AS changed_items FOR EACH STATEMENT
+        EXECUTE FUNCTION articles_taggeditem_search_trigger()""",
+    """CREATE TRIGGER articles_taggeditem_search_update AFTER UPDATE ON taggit_taggeditem
+        REFERENCING NEW TABLE AS changed_items FOR EACH STATEMENT
+        EXECUTE FUNCTION articles_taggeditem_search_trigger()""",
+    f"""CREATE OR REPLACE FUNCTION articles_tag_search_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE articles_article SET search_vector = NULL WHERE id IN (
+            SELECT object_id FROM taggit_taggeditem WHERE tag_id = NEW.id AND content_type_id = {ARTICLE_CT});
+        RETURN NULL;
+    END $$""",
+    "DROP TRIGGER IF EXISTS articles_tag_search ON taggit_tag",
+    """CREATE TRIGGER articles_tag_search AFTER UPDATE OF name ON taggit_tag
+        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION articles_tag_search_trigger()""",
+]
+
+UNINSTALL = [
+    "DROP TRIGGER IF EXISTS articles_tag_search ON taggit_tag",
+    "DROP TRIGGER IF EXISTS articles_taggeditem_search_insert ON taggit_taggeditem",
+    "DROP TRIGGER IF EXISTS articles_taggeditem_search_delete ON taggit_taggeditem",
+    "DROP TRIGGER IF EXISTS articles_taggeditem_search_update ON taggit_taggeditem",
+    "DROP TRIGGER IF EXISTS articles_article_search ON articles_article",
+    "ALTER TABLE articles_article DROP COLUMN IF EXISTS search_vector",
+    "DROP TABLE IF EXISTS articles_searchterm",
+    "DROP FUNCTION IF EXISTS articles_tag_search_trigger, articles_taggeditem_search_trigger,"
+    " articles_article_search_trigger, articles_search_terms, articles_search_document, articles_search_text",
+    f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}",
+]
+
+MATCH = "articles_article.search_vector @@ %s::tsquery"
+# ts_rank normalisation 32 (rank / (rank + 1)) keeps relevance in 0–1; then divided by the recency decay.
+SCORE = (
+    "ts_rank(articles_article.search_vector, %s::tsquery, 32)"
+    " / (1 + greatest(%s - extract(epoch FROM articles_article.publish_at), 0) / %s)"
+)
+HEADLINE_OPTIONS = 'HighlightAll=true, StartSel="\x02", StopSel="\x03"'
+SNIPPET_OPTIONS = 'MaxFragments=2, MinWords=10, MaxWords=28, FragmentDelimiter="\x01", StartSel="\x02", StopSel="\x03"'
+
+
+def compile_query(parsed):
+    """The tsquery (as text) for a parsed query, stemmed by PostgreSQL; "" when nothing is searchable."""
+    sql, params = [], []
+
+    def clause_sql(clause):
+        parts = []
+        for words in clause.alternatives:
+            if clause.prefix:
+                # Words are letters and digits only; the quotes make them one lexeme whatever the script.
+                parts.append(f"to_tsquery('{CONFIG}', %s)")
+                params.append(f"'{words[0]}':*")
+            else:
+                parts.append(f"phraseto_tsquery('{CONFIG}', %s)")
+                params.append(" ".join(words))
+        return "(" + " || ".join(parts) + ")"
+
+    for clause in parsed.positive:
+        sql.append(clause_sql(clause))
+    expression = " && ".join(sql)
+    negative = [clause_sql(clause) for clause in parsed.negative]
+    if negative:
+        expression = f"({expression}) && !!({' || '.join(negative)})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({expression})::text", params)
+        text = cursor.fetchone()[0] or ""
+    # A query of stop words only, or one whose every positive term vanished, searches nothing.
+    return "" if not text or text.lstrip().startswith("!") else text
+
+
+def matching(queryset, tsquery):
+    return queryset.extra(where=[MATCH], params=[tsquery])
+
+
+def ranked(queryset, tsquery, *, now, half_life):
+    return (
+        matching(queryset, tsquery)
+        .annotate(score=RawSQL(SCORE, [tsquery, now.timestamp(), half_life]))
+        .order_by("-score", "-publish_at", "-id")
+    )
+
+
+def subquery(tsquery):
+    """Ids of every article matching, drafts included (the admin's search)."""
+    return RawSQL(f"SELECT id FROM articles_article WHERE {MATCH}", [tsquery])
+
+
+def highlighted(queryset, tsquery):
+    """The page's articles with `headline_marked` and `snippet_marked` (\x02…\x03 around matches)."""
+    return queryset.annotate(
+        headline_marked=RawSQL(
+            f"ts_headline('{CONFIG}', articles_article.headline, %s::tsquery, %s)", [tsquery, HEADLINE_OPTIONS]
+        ),
+        snippet_marked=RawSQL(
+            f"ts_headline('{CONFIG}', articles_article.standfirst || ' '"
+            " || articles_search_text(articles_article.body), %s::tsquery, %s)",
+            [tsquery, SNIPPET_OPTIONS],
+        ),
+    )
+
+
+def suggestions(word, *, limit=3):
+    """Known words nearest to `word` by trigram similarity, best first (« Tokaev » → « Tokaïev »)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT display FROM articles_searchterm WHERE normalized %% unaccent(lower(%s))"
+            " AND normalized <> unaccent(lower(%s))"
+            " ORDER BY similarity(normalized, unaccent(lower(%s))) DESC, char_length(word), word LIMIT %s",
+            [word, word, word, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def is_known(word):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM articles_searchterm WHERE normalized = unaccent(lower(%s)) LIMIT 1", [word])
+        return cursor.fetchone() is not None
+
+
+def install(schema_editor):
+    for statement in INSTALL:
+        schema_editor.execute(statement)
+
+
+def uninstall(schema_editor):
+    for statement in UNINSTALL:
+        schema_editor.execute(statement)
+
+
+def rebuild():
+    """Recompute every vector and the vocabulary (after a configuration or dictionary change)."""
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE articles_searchterm")
+        cursor.execute("UPDATE articles_article SET search_vector = NULL")
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT articles_search_terms(concat_ws(' ', headline, kicker, standfirst,"
+            " articles_search_text(body))) FROM articles_article) AS vocabulary"
+        )
+        cursor.execute("ANALYZE articles_article")
+        cursor.execute("ANALYZE articles_searchterm")
+        cursor.execute("SELECT count(*) FROM articles_article")
+        return cursor.fetchone()[0]
