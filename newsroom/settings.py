@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "django.contrib.postgres",
+    "django.contrib.humanize",
     "taggit",
     "django_ckeditor_5",
     "reversion",
