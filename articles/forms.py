@@ -1,7 +1,6 @@
 """Admin forms: the article form (attribution rules, lost-update guard) and the editor's image upload."""
 
 from django import forms
-from django.conf import settings
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +9,7 @@ from reversion.models import Version
 from taggit.models import Tag
 
 from articles.models import Article, Source
+from articles.uploads import validate_image_file
 
 IN_HOUSE_SOURCE_SLUG = "redaction"
 
@@ -36,9 +36,6 @@ class ArticleAdminForm(forms.ModelForm):
             "based_on",
             "credit_line",
             "featured_image",
-            "image_caption",
-            "image_credit",
-            "image_alt",
             "publish_at",
             "updated_at",
         ]
@@ -156,27 +153,6 @@ class CorrectionForm(forms.Form):
 
 
 class ImageUploadForm(forms.Form):
-    """An image dropped into the body: a real picture (Pillow opens and verifies it), within size limits."""
+    """An image dropped into the body: the same checks as every image field (articles/uploads.py)."""
 
-    ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
-
-    upload = forms.ImageField()
-
-    def clean_upload(self):
-        upload = self.cleaned_data["upload"]
-        if upload.size > settings.ARTICLE_IMAGE_MAX_BYTES:
-            raise forms.ValidationError(
-                _("L’image dépasse %(size)s Mo."), params={"size": settings.ARTICLE_IMAGE_MAX_BYTES // (1024 * 1024)}
-            )
-        image = upload.image  # set by ImageField once Pillow has verified the file
-        if image.format not in self.ALLOWED_FORMATS:
-            raise forms.ValidationError(_("Formats acceptés : JPEG, PNG, GIF, WebP."))
-        if image.width * image.height > settings.ARTICLE_IMAGE_MAX_PIXELS:
-            raise forms.ValidationError(
-                _("L’image est trop grande (%(w)s × %(h)s pixels)."), params={"w": image.width, "h": image.height}
-            )
-        return upload
-
-    @property
-    def extension(self):
-        return self.ALLOWED_FORMATS[self.cleaned_data["upload"].image.format]
+    upload = forms.ImageField(validators=[validate_image_file])

@@ -23,9 +23,6 @@ RESTORED_FIELDS = [
     "body",
     "byline",
     "dateline",
-    "image_caption",
-    "image_credit",
-    "image_alt",
 ]
 DIFF_FIELDS = [
     ("headline", gettext_lazy("Titre")),

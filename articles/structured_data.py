@@ -101,9 +101,24 @@ def based_on(article):
     return dispatch.wire_guid or None
 
 
+def image_objects(article):
+    """The featured image's 16:9, 4:3 and 1:1 crops as ImageObjects with their credit (empty without)."""
+    image = article.featured_image
+    objects = []
+    for crop in article.social_images():
+        data = {"@type": "ImageObject", "url": crop["url"], "width": crop["width"], "height": crop["height"]}
+        if image.credit:
+            data["creditText"] = image.credit
+        if image.caption:
+            data["caption"] = image.caption
+        objects.append(data)
+    return objects
+
+
 def news_article(article, *, authors, tags, corrections):
     url = absolute_url(article)
-    images = [absolute_url(image) for image in article.share_images()] or [default_image_url()]
+    images = image_objects(article) or [absolute_url(image) for image in article.share_images()]
+    images = images or [default_image_url()]
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",

@@ -82,3 +82,15 @@ def _move(path, folder):
         # Another worker ingested and moved it first; the items are idempotent, nothing is lost.
         return None
     return target
+
+
+@task
+def make_renditions(image_id):
+    """Make an image's renditions (after an upload or a new focal point); a no-op when they exist."""
+    from articles.models.images import Image
+    from articles.renditions import ensure_renditions
+
+    image = Image.objects.filter(pk=image_id).first()
+    if image is None:
+        return False
+    return ensure_renditions(image)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from articles import feeds, preview, sitemaps, views
+from articles import cache, feeds, preview, sitemaps, views
 from articles import robots as seo_views
 from articles.cache import public_page
 from articles.search import views as search_views
@@ -13,22 +13,26 @@ urlpatterns = [
     path("corrections/", views.CorrectionList.as_view(), name="corrections"),
     path("recherche/", search_views.search_page, name="search"),
     path("opensearch.xml", search_views.opensearch, name="opensearch"),
-    path("rss/", public_page(feeds.LatestArticlesFeed()), name="feed"),
-    path("rss/<slug:slug>/", public_page(feeds.SectionFeed()), name="section_feed"),
-    re_path(r"^rss/mots-cles/(?P<slug>[-\w]+)/$", public_page(feeds.TagFeed()), name="tag_feed"),
-    path("rss/auteurs/<slug:slug>/", public_page(feeds.AuthorFeed()), name="author_feed"),
-    path("atom/", public_page(feeds.SiteAtomFeed()), name="feed_atom"),
-    path("atom/<slug:slug>/", public_page(feeds.SectionAtomFeed()), name="section_feed_atom"),
-    re_path(r"^atom/mots-cles/(?P<slug>[-\w]+)/$", public_page(feeds.TagAtomFeed()), name="tag_feed_atom"),
-    path("atom/auteurs/<slug:slug>/", public_page(feeds.AuthorAtomFeed()), name="author_feed_atom"),
-    path("sitemap.xml", public_page(sitemaps.index), name="sitemap"),
-    path("sitemap-news.xml", public_page(sitemaps.news), name="sitemap_news"),
-    path("sitemap-rubriques.xml", public_page(sitemaps.pages), name="sitemap_pages"),
-    path("sitemap-mots-cles.xml", public_page(sitemaps.tags), name="sitemap_tags"),
-    path("sitemap-auteurs.xml", public_page(sitemaps.authors), name="sitemap_authors"),
+    path("rss/", public_page(feeds.LatestArticlesFeed(), keys=[cache.FEEDS]), name="feed"),
+    path("rss/<slug:slug>/", public_page(feeds.SectionFeed(), keys=[cache.FEEDS]), name="section_feed"),
+    re_path(r"^rss/mots-cles/(?P<slug>[-\w]+)/$", public_page(feeds.TagFeed(), keys=[cache.FEEDS]), name="tag_feed"),
+    path("rss/auteurs/<slug:slug>/", public_page(feeds.AuthorFeed(), keys=[cache.FEEDS]), name="author_feed"),
+    path("atom/", public_page(feeds.SiteAtomFeed(), keys=[cache.FEEDS]), name="feed_atom"),
+    path("atom/<slug:slug>/", public_page(feeds.SectionAtomFeed(), keys=[cache.FEEDS]), name="section_feed_atom"),
+    re_path(
+        r"^atom/mots-cles/(?P<slug>[-\w]+)/$",
+        public_page(feeds.TagAtomFeed(), keys=[cache.FEEDS]),
+        name="tag_feed_atom",
+    ),
+    path("atom/auteurs/<slug:slug>/", public_page(feeds.AuthorAtomFeed(), keys=[cache.FEEDS]), name="author_feed_atom"),
+    path("sitemap.xml", public_page(sitemaps.index, keys=[cache.SITEMAPS]), name="sitemap"),
+    path("sitemap-news.xml", public_page(sitemaps.news, keys=[cache.SITEMAPS]), name="sitemap_news"),
+    path("sitemap-rubriques.xml", public_page(sitemaps.pages, keys=[cache.SITEMAPS]), name="sitemap_pages"),
+    path("sitemap-mots-cles.xml", public_page(sitemaps.tags, keys=[cache.SITEMAPS]), name="sitemap_tags"),
+    path("sitemap-auteurs.xml", public_page(sitemaps.authors, keys=[cache.SITEMAPS]), name="sitemap_authors"),
     re_path(
         r"^sitemap-articles-(?P<year>[0-9]{4})-(?P<month>[0-9]{2})\.xml$",
-        public_page(sitemaps.month),
+        public_page(sitemaps.month, keys=[cache.SITEMAPS]),
         name="sitemap_month",
     ),
     path("robots.txt", public_page(seo_views.robots_txt), name="robots"),

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from taggit.models import Tag, TaggedItem
 
-from articles.cache import public_page
+from articles import cache
+from articles.cache import add_article_keys, add_keys, public_page
 from articles.models import Article, Author, Correction, Section
 
 HOME_LATEST = 9
@@ -36,6 +37,8 @@ def home(request):
     for article in Article.objects.published().for_listing().filter(blocks_filter):
         by_section.setdefault(article.section_id, []).append(article)
     blocks = [(section, by_section[section.pk]) for section in sections if section.pk in by_section]
+    add_keys(request, cache.HOME)
+    add_article_keys(request, latest + [article for _, block in blocks for article in block])
     return render(
         request,
         "articles/home.html",
@@ -83,6 +86,9 @@ def render_article(request, article, *, preview=False):
         "based_on_visible": bool(article.based_on_id and article.based_on.is_published),
         "preview": preview,
     }
+    add_article_keys(request, [article, *context["related"]])
+    if article.based_on_id:
+        add_keys(request, cache.article_key(article.based_on_id))
     response = render(request, "articles/article_detail.html", context)
     if preview:
         add_never_cache_headers(response)
@@ -92,7 +98,7 @@ def render_article(request, article, *, preview=False):
 @public_page
 def article_detail(request, section, slug):
     queryset = Article.objects.published().select_related(
-        "section", "source", "based_on", "based_on__section", "based_on__source"
+        "section", "source", "based_on", "based_on__section", "based_on__source", "featured_image"
     )
     article = get_object_or_404(queryset, slug=slug)
     if article.section.slug != section:
@@ -119,6 +125,8 @@ class PublishedListMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(heading=self.heading, description=self.description)
+        add_keys(self.request, self.listing_key)
+        add_article_keys(self.request, context["object_list"])
         if self.feed_name:
             slug = {"slug": self.kwargs["slug"]}
             context.update(
@@ -134,6 +142,7 @@ class SectionArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         self.heading, self.description = self.section.name, self.section.description
+        self.listing_key = cache.section_key(self.section)
         return super().get_queryset().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
@@ -146,6 +155,7 @@ class TagArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         self.heading = _("Mot-clé : %(tag)s") % {"tag": self.tag.name}
+        self.listing_key = cache.tag_key(self.tag)
         # A subquery on the tag's rows lets the database start from them rather than from every story.
         tagged = TaggedItem.objects.filter(
             content_type=ContentType.objects.get_for_model(Article), tag=self.tag
@@ -159,6 +169,7 @@ class AuthorArticleList(PublishedListMixin, ListView):
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
         self.heading, self.description = self.author.name, self.author.bio
+        self.listing_key = cache.author_key(self.author)
         return super().get_queryset().filter(authors=self.author)
 
 
@@ -176,6 +187,12 @@ class CorrectionList(ListView):
             .select_related("article", "article__section")
             .order_by("-created_at", "-id")
         )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        add_keys(self.request, cache.CORRECTIONS)
+        add_article_keys(self.request, [correction.article for correction in context["object_list"]])
+        return context
 
 
 def page_not_found(request, exception):

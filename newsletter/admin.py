@@ -2,7 +2,9 @@ import csv
 import io
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -18,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from articles.models import Section
-from newsletter import sending
+from newsletter import sending, tasks
 from newsletter.forms import ImportForm, NewsletterEmailField
 from newsletter.models import Delivery, Edition, EditionArticle, Frequency, Newsletter, Subscriber
 
@@ -30,19 +32,36 @@ class Echo:
         return value
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet would run as a formula (OWASP « CSV injection ») gets a leading apostrophe."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
+def spreadsheet_unsafe(value):
+    """The reverse, on import: a cell exported by spreadsheet_safe() comes back as it was."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES) else value
+
+
 def subscriber_rows(queryset):
     yield CSV_COLUMNS
     for subscriber in queryset.prefetch_related("sections").iterator(chunk_size=2000):
-        yield [
-            subscriber.email,
-            subscriber.status,
-            subscriber.frequency,
-            "|".join(section.slug for section in subscriber.sections.all()),
-            "1" if subscriber.paused else "0",
-            subscriber.consent_at.isoformat() if subscriber.consent_at else "",
-            subscriber.consent_version,
-            subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
-        ]
+        yield [spreadsheet_safe(cell) for cell in subscriber_row(subscriber)]
+
+
+def subscriber_row(subscriber):
+    return [
+        subscriber.email,
+        subscriber.status,
+        subscriber.frequency,
+        "|".join(section.slug for section in subscriber.sections.all()),
+        "1" if subscriber.paused else "0",
+        subscriber.consent_at.isoformat() if subscriber.consent_at else "",
+        subscriber.consent_version,
+        subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
+    ]
 
 
 def csv_response(queryset, filename):
@@ -66,6 +85,7 @@ def import_subscribers(file, *, consent_version, now=None):
     field = NewsletterEmailField(max_length=254)
     seen, valid, rejects = set(), [], []
     for line, row in enumerate(rows, start=2):
+        row = {key: spreadsheet_unsafe(value or "") for key, value in row.items() if isinstance(key, str)}
         raw = (row.get("email") or "").strip()
         try:
             email = sending_normalise(field.clean(raw))
@@ -128,14 +148,38 @@ def sending_normalise(email):
     return normalise_email(email)
 
 
+class SubscriberAdminForm(forms.ModelForm):
+    # Followed sections have a through model (a followed section is protected from deletion), which the
+    # admin cannot edit as a field of the model: a plain form field, saved in save_related().
+    followed_sections = forms.ModelMultipleChoiceField(
+        queryset=Section.objects.all(),
+        required=False,
+        label=gettext_lazy("rubriques suivies"),
+        help_text=gettext_lazy("Aucune rubrique cochée : l’abonné reçoit toutes les rubriques."),
+        widget=FilteredSelectMultiple(gettext_lazy("rubriques"), is_stacked=False),
+    )
+
+    class Meta:
+        model = Subscriber
+        fields = ["email", "frequency", "paused"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["followed_sections"].initial = list(self.instance.sections.all())
+
+
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
+    form = SubscriberAdminForm
     list_display = ["email", "status", "frequency", "paused", "created_at", "confirmed_at"]
     list_filter = ["status", "frequency", "paused", "sections", "consent_version"]
     search_fields = ["email"]
-    filter_horizontal = ["sections"]
     date_hierarchy = "created_at"
+    # The status changes only through the model's transitions (the actions below, the subscriber's
+    # own links, the ESP's feedback): pending → active needs the address's confirmation.
     readonly_fields = [
+        "status",
         "consent_at",
         "consent_version",
         "confirmed_at",
@@ -146,14 +190,14 @@ class SubscriberAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["email", "status", "frequency", "sections", "paused"]}),
+        (None, {"fields": ["email", "status", "frequency", "followed_sections", "paused"]}),
         (
             gettext_lazy("Consentement"),
             {"fields": ["consent_at", "consent_version", "confirmed_at", "confirmation_sent_at"]},
         ),
         (gettext_lazy("Historique"), {"fields": ["unsubscribed_at", "status_reason", "created_at", "updated_at"]}),
     ]
-    actions = ["export_csv", "unsubscribe"]
+    actions = ["export_csv", "unsubscribe", "send_confirmation"]
     change_list_template = "admin/newsletter/subscriber/change_list.html"
 
     def get_urls(self):
@@ -184,6 +228,24 @@ class SubscriberAdmin(admin.ModelAdmin):
             subscriber.unsubscribe(reason=_("Par %(user)s") % {"user": request.user}) for subscriber in queryset
         )
         self.message_user(request, _("%(count)d abonné(s) désinscrit(s).") % {"count": count})
+
+    @admin.action(description=gettext_lazy("Renvoyer le lien de confirmation"), permissions=["change"])
+    def send_confirmation(self, request, queryset):
+        """Pending or unsubscribed addresses get a fresh confirmation link; active again only if they click."""
+        count = sum(tasks.request_confirmation(subscriber=subscriber) for subscriber in queryset)
+        skipped = queryset.count() - count
+        self.message_user(request, _("%(count)d lien(s) de confirmation envoyé(s).") % {"count": count})
+        if skipped:
+            self.message_user(
+                request,
+                _("%(count)d abonné(s) ignoré(s) : déjà actifs, ou adresse invalide ou plainte signalée.")
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.sections.set(form.cleaned_data["followed_sections"])
 
     def export_view(self, request):
         if not self.has_view_permission(request):

@@ -14,7 +14,7 @@ and headers as usual; backends that serialise (SMTP, console, file, locmem) get 
 import binascii
 import secrets
 from email.header import Header
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 
 from django.core.mail import EmailMultiAlternatives
@@ -113,8 +113,13 @@ def build(*, from_header, to, subject, headers, parts):
         f"To: {', '.join(encode_address(address) for address in to)}",
         f"Subject: {encode_text(subject)}",
     ]
-    if not any(name.lower() == "date" for name in headers):
+    names = {name.lower() for name in headers}
+    if "date" not in names:
         lines.append(f"Date: {format_datetime(timezone.now())}")
+    if "message-id" not in names:
+        # Every message needs one (RFC 5322 3.6.4; SpamAssassin MISSING_MID), on the sender's domain.
+        domain = parseaddr(from_header)[1].rpartition("@")[2] or "localhost"
+        lines.append(f"Message-ID: {make_msgid(domain=punycode(domain) if not domain.isascii() else domain)}")
     for name, value in headers.items():
         check_header(name, value)
         lowered = name.lower()
@@ -154,13 +159,22 @@ class PrebuiltMessage:
 
 
 class NewsletterEmail(EmailMultiAlternatives):
-    """A multipart/alternative (text, then HTML) message with newsletter headers kept intact."""
+    """A multipart/alternative (text, then HTML) message with newsletter headers kept intact.
+
+    Cc and Reply-To are written as headers (Bcc, as always, only in the envelope); attachments are
+    refused rather than silently dropped, since this serialiser writes text and HTML parts only.
+    """
 
     def message(self, *, policy=None):
         return PrebuiltMessage(self.as_bytes())
 
     def as_bytes(self):
+        if self.attachments:
+            raise ValueError("NewsletterEmail cannot carry attachments; use EmailMultiAlternatives for those.")
         headers = {name: value for name, value in self.extra_headers.items() if name.lower() != "from"}
+        for name, addresses in (("Cc", self.cc), ("Reply-To", self.reply_to)):
+            if addresses and not any(key.lower() == name.lower() for key in headers):
+                headers[name] = ", ".join(encode_address(address) for address in addresses)
         parts = [("text/plain", qp(self.body)), *[(a.mimetype, qp(a.content)) for a in self.alternatives]]
         return build(
             from_header=self.extra_headers.get("From", self.from_email),

@@ -2,7 +2,8 @@ import secrets
 
 from django.conf import settings
 from django.core import signing
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -25,12 +26,62 @@ def new_token_key():
     return secrets.token_urlsafe(12)
 
 
+def single_line(value):
+    """Subjects and sender names become mail headers, where a line break is an injection."""
+    if "\r" in value or "\n" in value:
+        raise ValidationError(
+            _("Pas de saut de ligne ici : ce texte devient un en-tête du courriel, sur une seule ligne."),
+            code="line_break",
+        )
+
+
+ONE_LINE_SUBJECT = ~Q(subject__contains="\n") & ~Q(subject__contains="\r")
+
+
 class SubscriberQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=Subscriber.Status.ACTIVE, paused=False)
 
     def by_email(self, email):
         return self.filter(email__iexact=email)
+
+    def sign_up(self, *, email, frequency, sections, consent_version, now=None):
+        """Record a sign-up or re-subscription as pending; return the subscriber to mail, or None.
+
+        Whatever the state of the address, the visitor must see the same answer: the caller never
+        tells whether an address is new, pending or already subscribed. The caller sends the
+        confirmation (newsletter.tasks.send_confirmation_task) for the subscriber returned.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            subscriber = self.select_for_update().by_email(email).first()
+            if subscriber is None:
+                try:
+                    with transaction.atomic():
+                        subscriber = self.create(
+                            email=email, frequency=frequency, consent_at=now, consent_version=consent_version
+                        )
+                except IntegrityError:  # the same address signed up in a concurrent request
+                    return None
+                subscriber.sections.set(sections)
+            elif subscriber.status == Subscriber.Status.ACTIVE:
+                # Changing an active subscriber's choices needs the preferences link, not just the address.
+                return None
+            else:
+                recently = (
+                    subscriber.confirmation_sent_at
+                    and (now - subscriber.confirmation_sent_at).total_seconds()
+                    < settings.NEWSLETTER_CONFIRM_RESEND_INTERVAL
+                )
+                if recently:
+                    return None
+                subscriber.frequency = frequency
+                subscriber.consent_at = now
+                subscriber.consent_version = consent_version
+                subscriber.save(update_fields=["frequency", "consent_at", "consent_version", "updated_at"])
+                subscriber.sections.set(sections)
+            subscriber.request_confirmation(now=now)
+        return subscriber
 
 
 class Subscriber(models.Model):
@@ -46,6 +97,7 @@ class Subscriber(models.Model):
     frequency = models.CharField(_("fréquence"), max_length=10, choices=Frequency, default=Frequency.DAILY)
     sections = models.ManyToManyField(
         Section,
+        through="SubscriberSection",
         verbose_name=_("rubriques suivies"),
         blank=True,
         related_name="+",
@@ -132,6 +184,21 @@ class Subscriber(models.Model):
     def is_receiving(self):
         return self.status == self.Status.ACTIVE and not self.paused
 
+    def request_confirmation(self, *, now=None):
+        """Pending again with a fresh one-time link to confirm; the caller mails it. False if already active.
+
+        An address that had left (unsubscribed, bounced, complained) becomes pending, not active: only its
+        owner's click on the link re-subscribes it.
+        """
+        if self.status == self.Status.ACTIVE:
+            return False
+        self.status = self.Status.PENDING
+        self.confirm_nonce = ""
+        self.confirmation_token()  # sets a fresh nonce
+        self.confirmation_sent_at = now or timezone.now()
+        self.save(update_fields=["status", "confirm_nonce", "confirmation_sent_at", "updated_at"])
+        return True
+
     def confirm(self, *, now=None):
         now = now or timezone.now()
         self.status = self.Status.ACTIVE
@@ -185,8 +252,27 @@ class Subscriber(models.Model):
         }
 
 
+class SubscriberSection(models.Model):
+    """A section a subscriber follows. A followed section cannot be deleted (PROTECT): deleting it would
+    silently turn those who followed only it into readers of every section."""
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE)
+    section = models.ForeignKey(Section, verbose_name=_("rubrique"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        db_table = "newsletter_subscriber_sections"  # the table of the former automatic many-to-many
+        ordering = ["id"]
+        verbose_name = _("rubrique suivie")
+        verbose_name_plural = _("rubriques suivies")
+        # The automatic many-to-many's own unique index, kept as it is in the database.
+        unique_together = [("subscriber", "section")]
+
+    def __str__(self):
+        return _("%(email)s suit « %(section)s »") % {"email": self.subscriber.email, "section": self.section}
+
+
 class Newsletter(models.Model):
-    name = models.CharField(_("nom"), max_length=150)
+    name = models.CharField(_("nom"), max_length=150, validators=[single_line])
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     frequency = models.CharField(
         _("fréquence"),
@@ -199,7 +285,7 @@ class Newsletter(models.Model):
         default=False,
         help_text=_("Assembler et envoyer une édition chaque jour à 7 h (ou chaque lundi à 7 h), heure de Paris."),
     )
-    from_name = models.CharField(_("nom de l’expéditeur"), max_length=100, blank=True)
+    from_name = models.CharField(_("nom de l’expéditeur"), max_length=100, blank=True, validators=[single_line])
 
     class Meta:
         ordering = ["name", "frequency"]
@@ -224,7 +310,7 @@ class Edition(models.Model):
     newsletter = models.ForeignKey(
         Newsletter, verbose_name=_("newsletter"), on_delete=models.PROTECT, related_name="editions"
     )
-    subject = models.CharField(_("objet"), max_length=200)
+    subject = models.CharField(_("objet"), max_length=200, validators=[single_line])
     intro = models.TextField(_("introduction"), blank=True, help_text=_("Quelques lignes en tête de l’édition."))
     period_start = models.DateTimeField(_("début de la période"))
     period_end = models.DateTimeField(_("fin de la période"))
@@ -250,6 +336,11 @@ class Edition(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="scheduled") | Q(scheduled_at__isnull=False),
                 name="edition_scheduled_has_time",
+            ),
+            models.CheckConstraint(
+                condition=ONE_LINE_SUBJECT,
+                name="edition_subject_one_line",
+                violation_error_message=_("L’objet doit tenir sur une ligne, sans saut de ligne."),
             ),
         ]
 

@@ -38,6 +38,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from articles.links import absolute_url
 from articles.models import Article
 from newsletter.mime import EncodedBody, NewsletterEmail, build, encode_address, qp
 from newsletter.models import Delivery, Edition, EditionArticle, Frequency, Newsletter, Subscriber
@@ -242,7 +243,7 @@ def finish_if_done(*, edition_id, now=None):
 
 
 def absolute(path):
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)
 
 
 def sender_domain():

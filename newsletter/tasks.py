@@ -30,3 +30,15 @@ def send_confirmation_task(subscriber_id):
         return False
     sending.send_confirmation(subscriber=subscriber)
     return True
+
+
+def request_confirmation(*, subscriber):
+    """Admin action: a fresh confirmation link for an address that is pending or unsubscribed.
+
+    Never for bounced or complaining addresses (the provider told us to stop), nor active ones.
+    """
+    if subscriber.status not in (Subscriber.Status.PENDING, Subscriber.Status.UNSUBSCRIBED):
+        return False
+    subscriber.request_confirmation()
+    send_confirmation_task.enqueue(subscriber.pk)
+    return True

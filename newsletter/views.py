@@ -3,11 +3,10 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -38,48 +37,6 @@ def rate_limited(request):
     return count > settings.NEWSLETTER_SIGNUP_LIMIT
 
 
-def record_signup(*, email, frequency, sections, consent_version, now):
-    """Create or refresh the pending sign-up; return the subscriber to mail, or None.
-
-    Whatever the state of the address, the visitor sees the same answer: the caller never tells
-    whether an address is new, pending or already subscribed.
-    """
-    with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().by_email(email).first()
-        if subscriber is None:
-            try:
-                with transaction.atomic():
-                    subscriber = Subscriber.objects.create(
-                        email=email, frequency=frequency, consent_at=now, consent_version=consent_version
-                    )
-            except IntegrityError:  # the same address signed up in a concurrent request
-                return None
-            subscriber.sections.set(sections)
-        elif subscriber.status == Subscriber.Status.ACTIVE:
-            # Changing an active subscriber's choices needs the preferences link, not just the address.
-            return None
-        else:
-            recently = (
-                subscriber.confirmation_sent_at
-                and (now - subscriber.confirmation_sent_at).total_seconds()
-                < settings.NEWSLETTER_CONFIRM_RESEND_INTERVAL
-            )
-            if recently:
-                return None
-            subscriber.frequency = frequency
-            subscriber.consent_at = now
-            subscriber.consent_version = consent_version
-            if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
-                subscriber.status = Subscriber.Status.PENDING
-            subscriber.save()
-            subscriber.sections.set(sections)
-        subscriber.confirmation_token()  # sets a fresh nonce if none
-        subscriber.confirmation_sent_at = now
-        subscriber.save(update_fields=["confirm_nonce", "confirmation_sent_at", "updated_at"])
-    send_confirmation_task.enqueue(subscriber.pk)
-    return subscriber
-
-
 # The sign-up box is part of every cached public page, so it cannot carry a per-visitor CSRF token.
 # The endpoint is CSRF-exempt; a forged cross-site sign-up achieves nothing but a confirmation email,
 # which only the mailbox owner can act on (double opt-in), and the honeypot and per-IP limit stop bulk use.
@@ -104,13 +61,14 @@ def subscribe(request):
         )
     if not form.is_valid():
         return render(request, "newsletter/subscribe.html", subscribe_context(form), status=400)
-    record_signup(
+    subscriber = Subscriber.objects.sign_up(
         email=form.cleaned_data["email"],
         frequency=form.cleaned_data["frequency"],
         sections=form.cleaned_data["sections"],
         consent_version=form.consent_version,
-        now=timezone.now(),
     )
+    if subscriber is not None:
+        send_confirmation_task.enqueue(subscriber.pk)
     return redirect("newsletter:subscribe_done")
 
 

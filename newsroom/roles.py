@@ -22,6 +22,9 @@ JOURNALIST_PERMISSIONS = {
     "articles.view_author",
     "articles.view_transition",
     "articles.view_correction",
+    "articles.view_image",
+    "articles.add_image",
+    "articles.change_image",
     "taggit.view_tag",
 }
 EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
@@ -35,6 +38,7 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_author",
     "articles.view_subjectmapping",
     "articles.view_wirewithdrawal",
+    "articles.delete_image",
     # Editors review, preview, test and send digests; managing the list stays with the chief editors.
     "newsletter.view_newsletter",
     "newsletter.view_edition",

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "articles.middleware.PublicPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,18 +123,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache is shared by every process (web workers, db_worker, manage.py commands), so a purge made
+# anywhere reaches every page: Redis when REDIS_URL is set, else a file cache under VAR_DIR (one machine).
 if env("REDIS_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env("REDIS_URL"),
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "newsroom"),
+            # A Redis that hangs must not hang the readers: pages are built uncached instead.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Seconds a public page may be served from the cache (and by a CDN) before it is rebuilt.
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+    CACHES = {
+        "default": {
+            "BACKEND": "articles.filecache.FileCache",
+            "LOCATION": env("CACHE_DIR", str(VAR_DIR / "cache")),
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+        }
+    }
+# Public pages (docs/site.md, « Caching »): seconds a page stays fresh in the server cache, in a CDN
+# (s-maxage) and in browsers (max-age); seconds a purged or expired copy may still be served while one
+# process rebuilds it (also stale-while-revalidate); seconds a CDN may serve a copy while the site is down.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+PAGE_CDN_SECONDS = env_int("PAGE_CDN_SECONDS", PAGE_CACHE_SECONDS)
+PAGE_BROWSER_SECONDS = env_int("PAGE_BROWSER_SECONDS", 30)
+PAGE_STALE_SECONDS = env_int("PAGE_STALE_SECONDS", 10)
+PAGE_STALE_IF_ERROR_SECONDS = env_int("PAGE_STALE_IF_ERROR_SECONDS", 24 * 3600)
+PAGE_REBUILD_WAIT_SECONDS = env_int("PAGE_REBUILD_WAIT_SECONDS", 10)
+PAGE_CLOCK_SKEW_SECONDS = float(env("PAGE_CLOCK_SKEW_SECONDS", "0"))
+# CDN purges by surrogate key: VARNISH_PURGE_URLS=http://127.0.0.1:6081/ (comma-separated, one per Varnish).
+PAGE_PURGE_BACKENDS = [
+    {"BACKEND": "articles.purge_backends.VarnishXkeyBackend", "OPTIONS": {"urls": env_list("VARNISH_PURGE_URLS")}}
+] if env_list("VARNISH_PURGE_URLS") else []  # fmt: skip
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -259,6 +282,8 @@ EDITING_PRESENCE_SECONDS = env_int("EDITING_PRESENCE_SECONDS", 5 * 60)
 # Images uploaded from the editor: largest file (bytes) and largest picture (width × height).
 ARTICLE_IMAGE_MAX_BYTES = env_int("ARTICLE_IMAGE_MAX_BYTES", 5 * 1024 * 1024)
 ARTICLE_IMAGE_MAX_PIXELS = env_int("ARTICLE_IMAGE_MAX_PIXELS", 40_000_000)
+# Formats of the image renditions besides the JPEG fallback, best first: "avif", "webp" (docs/images.md).
+IMAGE_RENDITION_FORMATS = [name.strip() for name in env("IMAGE_RENDITION_FORMATS", "avif").split(",") if name.strip()]
 
 # CKEditor 5: the newsroom toolbar. Uploads go to the admin's validating view (staff with article rights).
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"

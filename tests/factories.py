@@ -60,3 +60,42 @@ def make_article(*, tags=(), authors=(), **overrides):
     if authors:
         article.authors.add(*authors)
     return article
+
+
+def photo_bytes(width=800, height=450, *, fmt="JPEG", gps=True, orientation=None, colour="#3b6ea5"):
+    """A picture with a gradient and a shape (so crops differ), carrying EXIF with a GPS position."""
+    import io
+
+    from PIL import ExifTags, ImageDraw
+    from PIL import Image as PILImage
+
+    picture = PILImage.new("RGB", (width, height), colour)
+    draw = ImageDraw.Draw(picture)
+    for y in range(0, height, 4):
+        draw.line([(0, y), (width, y)], fill=(40 + y * 200 // height, 90, 160))
+    draw.ellipse([width * 0.7, height * 0.2, width * 0.9, height * 0.5], fill="#f5d04c")
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Model] = "Appareil de test"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    if gps:
+        exif[ExifTags.IFD.GPSInfo] = {1: "N", 2: (43.0, 14.0, 30.0), 3: "E", 4: (76.0, 53.0, 0.0)}
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt, exif=exif)
+    return buffer.getvalue()
+
+
+def make_image(*, content=None, name="photo.jpg", renditions=True, **overrides):
+    """A library image (metadata stripped by Image.save), with its renditions made unless told not to."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from articles.models.images import Image
+    from articles.renditions import ensure_renditions
+
+    fields = {"caption": "Le lac Issyk-Koul au printemps.", "credit": "Dana Ospanova", "alt_text": "Un lac bleu"}
+    fields.update(overrides)
+    image = Image(file=SimpleUploadedFile(name, content or photo_bytes(), content_type="image/jpeg"), **fields)
+    image.save()
+    if renditions:
+        ensure_renditions(image)
+    return image

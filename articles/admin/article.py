@@ -95,7 +95,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
     search_fields = ["headline", "kicker", "standfirst"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "source", "authors", "based_on"]
+    autocomplete_fields = ["section", "source", "authors", "based_on", "featured_image"]
     list_select_related = ["section", "source"]
     readonly_fields = ["status_badge", "workflow_history", "correction_notes"]
     actions = ["submit_selected", "publish_selected", "unpublish_selected"]
@@ -105,7 +105,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
         (_("Source"), {"fields": ["source", "based_on", "credit_line"]}),
         (
             _("Image principale"),
-            {"fields": ["featured_image", "image_caption", "image_credit", "image_alt"], "classes": ["collapse"]},
+            {"fields": ["featured_image"], "classes": ["collapse"]},
         ),
         (_("Publication"), {"fields": ["status_badge", "publish_at", "updated_at"]}),
         (_("Circuit de publication"), {"fields": ["workflow_history", "correction_notes"]}),

@@ -5,18 +5,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from articles import preview, revisions
 from articles.forms import CorrectionForm, ImageUploadForm
+from articles.models import Image
+from articles.tasks import make_renditions
 
 
 class ArticlePagesMixin:
@@ -152,9 +153,9 @@ def _image_upload(request, model_admin):
     if not form.is_valid():
         message = " ".join(form.errors.get("upload", [])) or str(_("Fichier refusé."))
         return JsonResponse({"error": {"message": message}}, status=400)
-    upload = form.cleaned_data["upload"]
-    upload.seek(0)
-    name = default_storage.save(
-        f"articles/body/{timezone.now():%Y/%m}/{get_random_string(16).lower()}.{form.extension}", upload
-    )
-    return JsonResponse({"url": default_storage.url(name)})
+    # The picture joins the library (caption, credit and alt text are filled in there), re-encoded
+    # without metadata by Image.save(); the body keeps the original's URL, renditions follow.
+    image = Image(file=form.cleaned_data["upload"], uploaded_by=request.user)
+    image.save()
+    transaction.on_commit(lambda: make_renditions.enqueue(image.pk))
+    return JsonResponse({"url": image.url})

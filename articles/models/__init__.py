@@ -4,6 +4,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
 from articles.models.article import Article, ArticleQuerySet, article_path, unique_slug
+from articles.models.images import Image
 from articles.models.search import SearchVariant
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
 from articles.models.wire import WireDispatch, WireWithdrawal
@@ -15,6 +16,7 @@ __all__ = [
     "ArticleQuerySet",
     "Author",
     "Correction",
+    "Image",
     "SearchVariant",
     "Section",
     "Source",

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from articles.models import images
 from articles.models.taxonomy import Author, Section, Source
 from articles.models.workflow import ArticleStatus, ArticleWorkflow
 from articles.sanitize import sanitize_html
@@ -31,7 +32,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Columns a teaser needs, without the body, with its section and source joined."""
-        return self.select_related("section", "source").defer("body")
+        return self.select_related("section", "source", "featured_image").defer("body")
 
     def owned_by(self, user):
         """Articles `user` created or is credited on: what a journalist may work on."""
@@ -73,14 +74,14 @@ class Article(ArticleWorkflow, models.Model):
         related_name="+",
     )
 
-    featured_image = models.ImageField(_("image principale"), upload_to="articles/%Y/%m/", blank=True)
-    image_caption = models.CharField(_("légende"), max_length=300, blank=True)
-    image_credit = models.CharField(_("crédit photo"), max_length=150, blank=True)
-    image_alt = models.CharField(
-        _("texte alternatif"),
-        max_length=300,
+    featured_image = models.ForeignKey(
+        "articles.Image",
+        verbose_name=_("image principale"),
+        null=True,
         blank=True,
-        help_text=_("Décrivez l’image pour les lecteurs qui ne la voient pas."),
+        on_delete=models.PROTECT,
+        related_name="featured_in",
+        help_text=_("Choisissez une image de la photothèque (tapez un mot de la légende, du crédit…)."),
     )
     dateline = models.CharField(_("lieu"), max_length=150, blank=True, help_text=_("Par exemple « Astana »."))
     language = models.CharField(_("langue"), max_length=10, default="fr")
@@ -221,6 +222,16 @@ class Article(ArticleWorkflow, models.Model):
         )
         return Byline(people=people, credit=credit)
 
+    def publish_problems(self):
+        """Why the pictures keep this article from being published (alt text, credit), in French.
+
+        The workflow gate (move) refuses any move to « publié » while this is not empty."""
+        return images.article_image_problems(self)
+
+    def social_images(self):
+        """The featured image's 16:9, 4:3 and 1:1 crops (absolute URL, width, height) for JSON-LD and og:image."""
+        return images.social_images(self.featured_image) if self.featured_image_id else []
+
     @property
     def summary(self):
         """Plain-text description for search engines, cards and feeds: the standfirst, else the first
@@ -236,8 +247,11 @@ class Article(ArticleWorkflow, models.Model):
         return self.publish_at
 
     def share_images(self):
-        """Paths or URLs of the images describing the story to search engines and social cards, best
-        first: the featured image today; its 16:9, 4:3 and 1:1 renditions once images have them."""
+        """URLs of the images describing the story to search engines and social cards, best first: the
+        featured image's 16:9 (1200 × 675), 4:3 and 1:1 renditions, or its original until they exist."""
+        crops = self.social_images()
+        if crops:
+            return [crop["url"] for crop in crops]
         return [self.featured_image.url] if self.featured_image else []
 
 

@@ -175,6 +175,10 @@ class ArticleWorkflow:
             refusal = self.refusal(name, user=user, actor=actor)
             if refusal is not None:
                 raise refusal
+            if move.to_status == ArticleStatus.PUBLISHED and (problems := self.publish_problems()):
+                raise ValidationError(
+                    _("Impossible de publier : %(problems)s.") % {"problems": " ; ".join(map(str, problems))}
+                )
             from_status = self.status
             self.status = move.to_status
             if publish_at is not None:

@@ -235,7 +235,7 @@ def test_image_upload_stores_a_real_image_under_media_root(client, editor):
     response = _upload(client, _png())
     assert response.status_code == 200
     url = response.json()["url"]
-    assert url.startswith("/media/articles/body/")
+    assert url.startswith("/media/images/")
     name = url.removeprefix("/media/")
     assert default_storage.exists(name)
     default_storage.delete(name)

@@ -125,13 +125,13 @@ def test_editor_uploads_an_image_into_the_body(page):
     page.locator(".ck-editor input[type=file]").first.set_input_files(
         files=[{"name": "astana.png", "mimeType": "image/png", "buffer": picture.getvalue()}]
     )
-    page.locator(".ck-editor__editable figure.image img[src*='/media/articles/body/']").wait_for()
+    page.locator(".ck-editor__editable figure.image img[src*='/media/images/']").wait_for()
     page.get_by_role("button", name="Enregistrer et continuer les modifications").click()
     page.get_by_text("sont enregistrées").wait_for()
 
     article.refresh_from_db()
     src = article.body.split('src="', 1)[1].split('"', 1)[0]
-    assert article.body.startswith('<figure class="image"><img src="/media/articles/body/')
+    assert article.body.startswith('<figure class="image"><img src="/media/images/')
     name = src.removeprefix(settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else "/" + settings.MEDIA_URL)
     assert default_storage.exists(name)
     default_storage.delete(name)
