@@ -22,6 +22,7 @@ JOURNALIST_PERMISSIONS = {
     "articles.view_author",
     "articles.view_transition",
     "articles.view_correction",
+    "articles.view_assignment",
     "articles.view_image",
     "articles.add_image",
     "articles.change_image",
@@ -38,6 +39,10 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_author",
     "articles.view_subjectmapping",
     "articles.view_wirewithdrawal",
+    # The desk: editors plan and assign topics (« budget du jour »).
+    "articles.add_assignment",
+    "articles.change_assignment",
+    "articles.delete_assignment",
     "articles.delete_image",
     # Editors review, preview, test and send digests; managing the list stays with the chief editors.
     "newsletter.view_newsletter",

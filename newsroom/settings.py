@@ -345,6 +345,10 @@ CKEDITOR_5_CONFIGS = {
     },
 }
 
+# --- The desk (docs/desk.md) ---------------------------------------------------------------
+# Assignees get an « échéance proche » reminder this many minutes before a topic is due.
+DESK_DUE_SOON_MINUTES = env_int("DESK_DUE_SOON_MINUTES", 120)
+
 # --- Newsletter (docs/newsletter.md) ----------------------------------------------------------
 # Messages per second per sending worker (0: as fast as the server takes them).
 NEWSLETTER_SEND_RATE = float(env("NEWSLETTER_SEND_RATE", "0"))

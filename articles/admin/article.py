@@ -9,26 +9,20 @@ from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from articles import desk
 from articles.admin.article_pages import ArticlePagesMixin
 from articles.admin.wire import WireProvenanceMixin
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Author, Source, Transition
 from articles.roles import is_journalist_only
 from articles.search.admin import EngineSearchMixin
-
-STATUS_COLOURS = {
-    "draft": "#6b7280",
-    "submitted": "#b45309",
-    "scheduled": "#6d28d9",
-    "published": "#15803d",
-    "unpublished": "#b91c1c",
-}
 
 # name: (button label, success message). The buttons post `_transition=<name>` with the change form.
 TRANSITIONS = {
@@ -69,6 +63,7 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("draft", _("Brouillon")),
+            ("returned", _("Renvoyé au rédacteur")),
             ("submitted", _("Soumis à la relecture")),
             ("scheduled", _("Programmé")),
             ("published", _("Publié")),
@@ -79,6 +74,8 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "scheduled":
             return queryset.scheduled()
+        if value == "returned":
+            return desk.returned(queryset)
         if value == "published":
             return queryset.published()
         if value in Article.Status.values:
@@ -116,6 +113,9 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
     def get_queryset(self, request):
         # Explicit select_related: the changelist skips list_select_related once a mixin has selected any.
         queryset = super().get_queryset(request).select_related("section", "source").prefetch_related("authors")
+        # The badge tells a returned draft (last move: « Renvoyer au rédacteur ») from a fresh one.
+        last_move = Transition.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-id")
+        queryset = queryset.annotate(last_from_status=Subquery(last_move.values("from_status")[:1]))
         if is_journalist_only(request.user):
             queryset = queryset.owned_by(request.user)
         return queryset
@@ -305,13 +305,10 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
             return "—"
         key = "scheduled" if obj.is_scheduled else obj.status
         label = _("Programmé") if obj.is_scheduled else obj.get_status_display()
-        return format_html(
-            '<span class="status-badge status-{}" style="background:{};color:#fff;padding:2px 8px;'
-            'border-radius:10px;white-space:nowrap">{}</span>',
-            key,
-            STATUS_COLOURS[key],
-            label,
-        )
+        if obj.status == Article.Status.DRAFT and getattr(obj, "last_from_status", None) == Article.Status.SUBMITTED:
+            key, label = "returned", _("Renvoyé au rédacteur")
+        # Colours in static/css/admin.css.
+        return format_html('<span class="status-badge status-{}">{}</span>', key, label)
 
     @admin.display(description=_("auteurs"))
     def author_names(self, obj):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
-from articles import overlap, wire
+from articles import desk, overlap, wire
 from articles.models import Article, Section, WireDispatch, WireWithdrawal
 from articles.search.admin import EngineSearchMixin
 
@@ -105,6 +105,12 @@ class WireDispatchAdmin(EngineSearchMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(source__is_agency=True).annotate(rewrites_total=Count("rewrites"))
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # The desk's « Fil AFP à traiter » counts what arrived after this visit.
+        desk.mark_wire_seen(request.user)
+        return response
 
     # Dispatches arrive from the wire: nobody adds or edits one here (rewrite it, or edit it as an article).
     def has_add_permission(self, request):

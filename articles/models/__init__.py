@@ -4,6 +4,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
 from articles.models.article import Article, ArticleQuerySet, article_path, unique_slug
+from articles.models.desk import Assignment, Notification, NotificationSettings
 from articles.models.images import Image
 from articles.models.search import SearchVariant
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
@@ -14,9 +15,12 @@ __all__ = [
     "Actor",
     "Article",
     "ArticleQuerySet",
+    "Assignment",
     "Author",
     "Correction",
     "Image",
+    "Notification",
+    "NotificationSettings",
     "SearchVariant",
     "Section",
     "Source",

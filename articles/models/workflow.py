@@ -189,9 +189,13 @@ class ArticleWorkflow:
                 self.withdrawn_at = withdrawn_at
             self.bump_edit_version()
             self.save(update_fields=[*WORKFLOW_FIELDS, "modified_at"])
-            self.transitions.create(
+            transition = self.transitions.create(
                 from_status=from_status, to_status=self.status, user=user, actor=actor, comment=comment or ""
             )
+            # The desk follows: notifications (rows now, emails after commit) and the topic's state.
+            from articles.desk import after_move  # it imports these models
+
+            after_move(transition)
             if user is not None:
                 reversion.set_user(user)
             label = f"{ArticleStatus(from_status).label} → {ArticleStatus(self.status).label}"

@@ -7,8 +7,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 
 from articles import demo
+from articles.demo import desk as desk_demo
 from articles.models import Article, Author, Correction
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +104,9 @@ def test_load_demo_is_idempotent():
         "users": list(user_model.objects.values_list("username", "password")),
         "corrections": Correction.objects.count(),
     }
-    assert len(before["articles"]) == 10
+    # The ten published demo stories, and the desk's returned draft and draft in review.
+    assert len(before["articles"]) == 12
+    assert Article.objects.published().count() == 10
     assert len(before["users"]) == 3
     output = load()
     after = {
@@ -158,3 +162,21 @@ def test_generate_articles():
     assert all(1 <= article.tags.count() <= 4 for article in generated[:10])
     call_command("generate_articles", "50", stdout=StringIO())
     assert Article.objects.count() == 100
+
+
+@override_settings(DEBUG=True)
+def test_demo_desk_gives_each_role_something_to_do():
+    from articles.desk import returned
+    from articles.models import Assignment, Notification
+
+    load()
+    assert [a.headline for a in returned(Article.objects.all())] == [desk_demo.RETURNED["headline"]]
+    assert list(Article.objects.filter(status=Article.Status.SUBMITTED).values_list("headline", flat=True)) == [
+        desk_demo.IN_REVIEW["headline"]
+    ]
+    topic = Assignment.objects.get()
+    assert [user.username for user in topic.assignees.all()] == ["journaliste"]
+    assert timezone.localdate(topic.due_at) == timezone.localdate()
+    kinds = {(n.recipient.username, n.kind) for n in Notification.objects.select_related("recipient")}
+    assert {("journaliste", "returned"), ("journaliste", "assigned")} <= kinds
+    assert {("editeur", "submitted"), ("redacteur-en-chef", "submitted")} <= kinds

@@ -22,7 +22,7 @@ def test_send_edition_shows_progress_and_sends_once(smtp_sink):
     out = io.StringIO()
     call_command("send_edition", edition.pk, "--batch-size", "2", stdout=out)
     assert "[########################################] 5/5 (100%)" in out.getvalue()
-    assert "5 sent, 0 failed" in out.getvalue()
+    assert "5 envoyés, 0 en échec" in out.getvalue()
     call_command("send_edition", edition.pk, stdout=io.StringIO())
     assert len(smtp_sink.messages) == 5
     assert Edition.objects.get().status == Edition.Status.SENT
@@ -37,6 +37,6 @@ def test_assemble_editions_builds_due_automatic_editions(smtp_sink):
         make_article(publish_at=timezone.now() - dt.timedelta(hours=1))
         out = io.StringIO()
         call_command("assemble_editions", stdout=out)
-        assert "Assembled edition" in out.getvalue()
+        assert "assemblée :" in out.getvalue()
         call_command("assemble_editions", stdout=io.StringIO())
     assert Edition.objects.count() == 1 and len(smtp_sink.messages) == 1

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from articles import demo
 from articles.cache import purge_public_pages
+from articles.demo.desk import load_desk
 from articles.models import Article, Author, Correction, Section, Source
 from articles.sanitize import sanitize_html
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             dispatch, rewrite = self.load_seeds(authors)
             for story in demo.STORIES:
                 self.load_story(story, authors)
+            self.changed += load_desk(users, authors)
         purge_public_pages()
         self.stdout.write(
             f"Démo : {Article.objects.count()} articles, {self.changed} créés ou modifiés. "

@@ -1,23 +1,34 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from newsletter import sending
 
 
 class Command(BaseCommand):
     help = (
-        "Assemble and start the automatic editions that are due (daily 07:00, weekly Monday 07:00, "
-        "Europe/Paris), start scheduled editions whose time has come, and relaunch stalled sendings. "
-        "Run it every minute (cron or a systemd timer); running it twice does no harm."
+        "Assemble et lance les éditions automatiques dues (chaque jour à 7 h, chaque lundi à 7 h, heure de "
+        "Paris), lance les éditions programmées dont l’heure est venue et relance les envois interrompus. "
+        "À lancer chaque minute ; deux exécutions simultanées sont sans danger."
     )
 
     def handle(self, *args, **options):
         editions = sending.assemble_due_editions()
         for edition in editions:
+            count = edition.articles.count()
             self.stdout.write(
-                f"Assembled edition {edition.pk}: {edition.subject} ({edition.articles.count()} articles)"
+                ngettext(
+                    "Édition %(pk)d assemblée : %(subject)s (%(count)d article)",
+                    "Édition %(pk)d assemblée : %(subject)s (%(count)d articles)",
+                    count,
+                )
+                % {"pk": edition.pk, "subject": edition.subject, "count": count}
             )
         started = sending.start_due_editions()
         if started:
-            self.stdout.write(f"Started {started} scheduled edition(s).")
+            self.stdout.write(
+                ngettext("%(count)d édition programmée lancée.", "%(count)d éditions programmées lancées.", started)
+                % {"count": started}
+            )
         if not editions and not started and options["verbosity"] > 1:
-            self.stdout.write("Nothing due.")
+            self.stdout.write(_("Rien à envoyer pour l’instant."))

@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from newsletter import sending
 from newsletter.models import Edition
@@ -8,24 +9,25 @@ from newsletter.models import Edition
 
 class Command(BaseCommand):
     help = (
-        "Send an edition from this process, with a progress bar. Starts a draft or scheduled edition, "
-        "or resumes one left half-sent; other workers (db_worker) may share it at the same time."
+        "Envoie une édition depuis ce processus, avec une barre de progression. Lance une édition en "
+        "préparation ou programmée, ou reprend un envoi interrompu ; d’autres processus (db_worker) "
+        "peuvent la partager en même temps."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("edition_id", type=int)
         parser.add_argument(
-            "--rate", type=float, default=None, help="Messages per second (default: NEWSLETTER_SEND_RATE)."
+            "--rate", type=float, default=None, help="Messages par seconde (par défaut : NEWSLETTER_SEND_RATE)."
         )
-        parser.add_argument("--batch-size", type=int, default=None, help="Deliveries claimed at once.")
-        parser.add_argument("--no-progress", action="store_true", help="No progress bar (for logs).")
+        parser.add_argument("--batch-size", type=int, default=None, help="Envois réservés à la fois.")
+        parser.add_argument("--no-progress", action="store_true", help="Sans barre de progression (pour les journaux).")
 
     def handle(self, *, edition_id, rate, batch_size, no_progress, verbosity, **options):
         edition = Edition.objects.filter(pk=edition_id).select_related("newsletter").first()
         if edition is None:
-            raise CommandError(f"Edition {edition_id} does not exist.")
+            raise CommandError(_("L’édition %(pk)d n’existe pas.") % {"pk": edition_id})
         if edition.status == Edition.Status.SENT:
-            self.stdout.write(f"Edition {edition_id} was already sent.")
+            self.stdout.write(_("L’édition %(pk)d a déjà été envoyée.") % {"pk": edition_id})
             return
         if edition.is_editable:
             sending.start_edition(edition=edition, enqueue=False)
@@ -42,12 +44,24 @@ class Command(BaseCommand):
             self.stdout.write("")
         edition.refresh_from_db()
         self.stdout.write(
-            f"Edition {edition_id}: {counts.get('sent', 0)} sent, {counts.get('failed', 0)} failed, "
-            f"{counts.get('skipped', 0)} skipped, {counts.get('queued', 0)} queued, of {counts['total']} "
-            f"— {edition.get_status_display()}."
+            _(
+                "Édition %(pk)d : %(sent)d envoyés, %(failed)d en échec, %(skipped)d non envoyés, "
+                "%(queued)d en attente, sur %(total)d — %(status)s."
+            )
+            % {
+                "pk": edition_id,
+                "sent": counts.get("sent", 0),
+                "failed": counts.get("failed", 0),
+                "skipped": counts.get("skipped", 0),
+                "queued": counts.get("queued", 0),
+                "total": counts["total"],
+                "status": edition.get_status_display(),
+            }
         )
         if result.interrupted:
-            raise CommandError(f"Mail server unavailable, sending paused: {result.interrupted}. Run again to resume.")
+            message = _("Serveur de messagerie indisponible, envoi suspendu : %(error)s.")
+            resume = _("Relancez la commande pour reprendre.")
+            raise CommandError(f"{message % {'error': result.interrupted}} {resume}")
 
     def draw(self, counts):
         total = counts.get("total", 0) or 1
