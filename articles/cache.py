@@ -28,6 +28,8 @@ HOME = "home"
 FEEDS = "feeds"
 SITEMAPS = "sitemaps"
 CORRECTIONS = "corrections"
+# Search result pages: any change to any story may change any of them.
+SEARCH = "search"
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 
 
@@ -54,7 +56,7 @@ def article_keys(article):
     Call it before the change *and* after it when the section, tags or authors may move (two queries),
     and purge the union, so that the listing the story left is rebuilt as well as the one it joined.
     """
-    keys = {article_key(article), section_key(article.section_id), HOME, FEEDS, SITEMAPS}
+    keys = {article_key(article), section_key(article.section_id), HOME, FEEDS, SITEMAPS, SEARCH}
     if article.pk is not None:
         keys.update(tag_key(pk) for pk in article.tags.values_list("pk", flat=True))
         keys.update(author_key(pk) for pk in article.authors.values_list("pk", flat=True))

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from articles import cache, feeds, preview, sitemaps, views
+from articles import cache, feeds, live_views, preview, sitemaps, views
 from articles import robots as seo_views
 from articles.cache import public_page
 from articles.search import views as search_views
@@ -37,9 +37,11 @@ urlpatterns = [
     ),
     path("robots.txt", public_page(seo_views.robots_txt), name="robots"),
     path("apercu/<str:token>/", preview.share_preview, name="share_preview"),
+    path("direct/<int:pk>.json", live_views.live_poll, name="live_poll"),
     # taggit makes Unicode slugs (« coopération »): \w matches them.
     re_path(r"^mots-cles/(?P<slug>[-\w]+)/$", views.TagArticleList.as_view(), name="tag"),
     path("auteurs/<slug:slug>/", views.AuthorArticleList.as_view(), name="author"),
     path("<slug:slug>/", views.SectionArticleList.as_view(), name="section"),
     path("<slug:section>/<slug:slug>/", views.article_detail, name="detail"),
+    path("<slug:section>/<slug:slug>/direct.atom", public_page(live_views.LiveEntriesFeed()), name="live_feed"),
 ]

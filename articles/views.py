@@ -14,6 +14,7 @@ from taggit.models import Tag, TaggedItem
 
 from articles import cache
 from articles.cache import add_article_keys, add_keys, public_page
+from articles.live_views import live_context
 from articles.models import Article, Author, Correction, Section
 
 HOME_LATEST = 9
@@ -85,6 +86,7 @@ def render_article(request, article, *, preview=False):
         "corrections": list(article.corrections.order_by("created_at", "id")),
         "based_on_visible": bool(article.based_on_id and article.based_on.is_published),
         "preview": preview,
+        **live_context(article),
     }
     add_article_keys(request, [article, *context["related"]])
     if article.based_on_id:
@@ -98,7 +100,7 @@ def render_article(request, article, *, preview=False):
 @public_page
 def article_detail(request, section, slug):
     queryset = Article.objects.published().select_related(
-        "section", "source", "based_on", "based_on__section", "based_on__source", "featured_image"
+        "section", "source", "based_on", "based_on__section", "based_on__source", "featured_image", "live"
     )
     article = get_object_or_404(queryset, slug=slug)
     if article.section.slug != section:

@@ -229,4 +229,7 @@ def edition(request, pk):
     if edition is None:
         raise Http404
     html = sending.preview_html(edition=edition, web=True)
-    return HttpResponse(html or "", content_type="text/html; charset=utf-8")
+    response = HttpResponse(html or "", content_type="text/html; charset=utf-8")
+    # An email's HTML: styled inline by design (css-inline), and never any script (settings.EMAIL_PAGE_CSP).
+    response._csp_config = settings.EMAIL_PAGE_CSP
+    return response

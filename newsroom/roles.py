@@ -27,6 +27,10 @@ JOURNALIST_PERMISSIONS = {
     "articles.add_image",
     "articles.change_image",
     "taggit.view_tag",
+    # Live coverage: journalists post entries on a direct an editor opened (articles/live.py).
+    "articles.view_liveblog",
+    "articles.view_liveentry",
+    "articles.add_liveentry",
 }
 EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_any_article",
@@ -39,6 +43,10 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_author",
     "articles.view_subjectmapping",
     "articles.view_wirewithdrawal",
+    "articles.add_liveblog",
+    "articles.change_liveblog",
+    "articles.change_liveentry",
+    "articles.delete_liveentry",
     # The desk: editors plan and assign topics (« budget du jour »).
     "articles.add_assignment",
     "articles.change_assignment",

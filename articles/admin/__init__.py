@@ -3,4 +3,4 @@
 A new feature adds `articles/admin/<feature>.py` and one import line below.
 """
 
-from articles.admin import article, desk, images, taxonomy, wire, workflow  # noqa: F401  (registers the model admins)
+from articles.admin import article, desk, images, live, taxonomy, wire, workflow  # noqa: F401  (registers the model admins)

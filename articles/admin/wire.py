@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from articles import desk, overlap, wire
+from articles.admin.live_wire import add_to_live
 from articles.models import Article, Section, WireDispatch, WireWithdrawal
 from articles.search.admin import EngineSearchMixin
 
@@ -75,7 +76,7 @@ class WireDispatchAdmin(EngineSearchMixin, admin.ModelAdmin):
     ordering = ["-wire_version_created", "-id"]
     list_select_related = ["section"]
     list_per_page = 50
-    actions = ["publish_selected"]
+    actions = ["publish_selected", add_to_live]
     change_list_template = "admin/articles/wiredispatch/change_list.html"
     change_form_template = "admin/articles/wiredispatch/change_form.html"
     fieldsets = [

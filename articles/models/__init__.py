@@ -6,6 +6,7 @@ A new feature adds `articles/models/<feature>.py` and one import line below.
 from articles.models.article import Article, ArticleQuerySet, article_path, unique_slug
 from articles.models.desk import Assignment, Notification, NotificationSettings
 from articles.models.images import Image
+from articles.models.live import LiveBlog, LiveEntry
 from articles.models.search import SearchVariant
 from articles.models.taxonomy import Author, Section, Source, SubjectMapping
 from articles.models.wire import WireDispatch, WireWithdrawal
@@ -19,6 +20,8 @@ __all__ = [
     "Author",
     "Correction",
     "Image",
+    "LiveBlog",
+    "LiveEntry",
     "Notification",
     "NotificationSettings",
     "SearchVariant",

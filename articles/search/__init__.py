@@ -16,6 +16,9 @@ RELEVANCE, DATE = "pertinence", "date"
 # Recency decay: an equally relevant story loses half its score after this many days.
 HALF_LIFE_DAYS = 90
 MAX_SUGGESTED_WORDS = 4
+# Past this many matches the count says « plus de 500 » and relevance ranks the newest 500 matches:
+# the cost of a page stays bounded however common the words are (see docs/search.md).
+MAX_RESULTS = 500
 
 
 def backend():
@@ -41,10 +44,22 @@ class SearchResults:
         self._count = None
         self.engine = backend()
 
+    def _count_up_to_limit(self):
+        if not self.compiled:
+            return 0
+        matched = self.engine.matching(self.queryset, self.compiled)
+        return matched.values("pk")[: MAX_RESULTS + 1].count()
+
     def count(self):
+        """Matches, at most MAX_RESULTS (what can be paged through); `more` says if there are others."""
         if self._count is None:
-            self._count = self.engine.matching(self.queryset, self.compiled).count() if self.compiled else 0
-        return self._count
+            self._count = self._count_up_to_limit()
+        return min(self._count, MAX_RESULTS)
+
+    @property
+    def more(self):
+        self.count()
+        return self._count > MAX_RESULTS
 
     def __len__(self):
         return self.count()
@@ -55,11 +70,26 @@ class SearchResults:
         if not self.compiled:
             return []
         if self.sort == DATE:
-            ordered = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
-        else:
-            ordered = self.engine.ranked(self.queryset, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400)
-        ids = list(ordered.values_list("pk", flat=True)[window])
-        return self._page(ids)
+            newest = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
+            return self._page(list(newest.values_list("pk", flat=True)[window]))
+        return self._page(self._ranked_ids(window.start or 0, window.stop))
+
+    def _ranked_ids(self, start, stop):
+        """Ids of the window, best score first, among the newest MAX_RESULTS matches, in one scan:
+        the newest matches come off the (status, publish time) index with their score computed."""
+        candidates = (
+            self.engine.ranked(self.queryset, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400)
+            .order_by("-publish_at", "-id")
+            .values_list("pk", "publish_at", "score")[:MAX_RESULTS]
+        )
+        sql, params = candidates.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT pk FROM ({sql}) AS candidates ORDER BY score DESC, publish_at DESC, pk DESC"  # noqa: S608
+                " LIMIT %s OFFSET %s",
+                [*params, max(stop - start, 0), start],
+            )
+            return [row[0] for row in cursor.fetchall()]
 
     def _page(self, ids):
         from articles.models import Article

@@ -154,6 +154,8 @@ def compile_query(parsed):
 
 
 def matching(queryset, tsquery):
+    """`queryset` narrowed to matches. The condition names the table: never nest the result as a
+    `pk__in` subquery (Django re-aliases it and the test would read the outer row); use subquery()."""
     return queryset.extra(where=[MATCH], params=[tsquery])
 
 

@@ -1,10 +1,12 @@
 """The public search page (/recherche/) and the OpenSearch description browsers pick up."""
 
+from functools import partial
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from articles import search
-from articles.cache import public_page
+from articles.cache import SEARCH, public_page
 from articles.models import Article
 from articles.search.forms import SearchForm
 from articles.search.query import parse
@@ -13,7 +15,7 @@ PER_PAGE = 20
 LATEST_COUNT = 10
 
 
-@public_page
+@partial(public_page, keys=[SEARCH])
 def search_page(request):
     form = SearchForm(request.GET)
     form.is_valid()
@@ -32,7 +34,12 @@ def search_page(request):
         results = None
     if results is not None:
         page = Paginator(results, PER_PAGE).get_page(request.GET.get("page"))
-        context.update(page_obj=page, results=list(page.object_list), total=page.paginator.count)
+        context.update(
+            page_obj=page,
+            results=list(page.object_list),
+            total=page.paginator.count,
+            more=getattr(results, "more", False),
+        )
         if not page.paginator.count:
             if parsed.text:
                 context["suggestion"] = search.suggest(parsed, queryset=queryset)

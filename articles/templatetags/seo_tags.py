@@ -4,6 +4,7 @@ from django import template
 
 from articles import structured_data as sd
 from articles.links import absolute_url
+from articles.live_views import live_blog_posting
 
 register = template.Library()
 
@@ -15,6 +16,8 @@ def article_structured_data(context):
     news = sd.news_article(
         article, authors=context["authors"], tags=context["tags"], corrections=context["corrections"]
     )
+    if context.get("live") is not None:  # a direct: LiveBlogPosting, with its entries as updates
+        news = live_blog_posting(news, live=context["live"], entries=context["live_all_entries"])
     trail = sd.breadcrumbs((article.section.name, article.section), (article.headline, article))
     return sd.json_ld(news) + sd.json_ld(trail)
 

@@ -104,9 +104,9 @@ def test_load_demo_is_idempotent():
         "users": list(user_model.objects.values_list("username", "password")),
         "corrections": Correction.objects.count(),
     }
-    # The ten published demo stories, and the desk's returned draft and draft in review.
-    assert len(before["articles"]) == 12
-    assert Article.objects.published().count() == 10
+    # The ten published demo stories, the running direct, and the desk's returned draft and draft in review.
+    assert len(before["articles"]) == 13
+    assert Article.objects.published().count() == 11
     assert len(before["users"]) == 3
     output = load()
     after = {
@@ -138,7 +138,7 @@ def test_demo_accounts_and_groups():
 def test_no_accounts_without_debug_unless_forced():
     load()
     assert not get_user_model().objects.exists()
-    assert Article.objects.count() == 10
+    assert Article.objects.count() == 11
     load(force=True)
     assert get_user_model().objects.filter(username="editeur").exists()
 
@@ -162,6 +162,25 @@ def test_generate_articles():
     assert all(1 <= article.tags.count() <= 4 for article in generated[:10])
     call_command("generate_articles", "50", stdout=StringIO())
     assert Article.objects.count() == 100
+
+
+@override_settings(DEBUG=True)
+def test_demo_has_a_running_direct_linked_from_home(client):
+    from articles.demo.live import SLUG
+    from articles.models import LiveEntry
+
+    load()
+    article = Article.objects.get(slug=SLUG)
+    entries = LiveEntry.objects.filter(live=article.live)
+    assert article.live.is_live and article.live.summary
+    assert entries.count() >= 5
+    assert entries.values("author").distinct().count() == 2
+    assert entries.filter(pinned=True).count() == 1
+    assert entries.filter(edited_at__isnull=False).count() == 1
+    home = client.get("/").content.decode()
+    assert f'href="{article.get_absolute_url()}"' in home and "En direct" in home
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Entrée modifiée à" in page and "Épinglé" in page and "L’essentiel" in page
 
 
 @override_settings(DEBUG=True)

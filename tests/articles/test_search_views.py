@@ -110,6 +110,7 @@ def test_no_result_shows_latest_stories_and_a_suggestion(client):
         {"q": "barrage", "du": "9999-12-31"},
         {"q": "barrage", "rubrique": "nulle-part", "source": "'; --", "tri": "<script>"},
         {"rubrique": "kazakhstan"},
+        {"q": "barrage", "rubrique": "\x00", "source": "\x00", "du": "\x00", "tri": "\x00", "page": "\x00"},
     ],
 )
 def test_bad_input_gets_a_page_never_a_500(client, params):
@@ -163,14 +164,19 @@ def test_results_change_by_the_next_request(client, django_capture_on_commit_cal
     assert "Caravansérail restauré à Khiva" in text(client, q="caravanserail")
 
 
-def test_withdrawn_dispatch_drops_out_by_the_next_request(client):
-    dispatch = make_article(headline="Séisme près de Douchanbé", source=source("afp"))
-    assert dispatch.headline in text(client, q="séisme")
-    from articles.cache import purge_public_pages
+def test_withdrawn_dispatch_drops_out_by_the_next_request(client, django_capture_on_commit_callbacks):
+    from articles import wire
+    from tests.articles.newsml_factory import SAMPLES
 
-    Article.objects.filter(pk=dispatch.pk).update(withdrawn_at=timezone.now())
-    purge_public_pages()  # what the wire's withdrawal does on commit
-    assert dispatch.headline not in text(client, q="séisme")
+    with django_capture_on_commit_callbacks(execute=True):
+        wire.ingest_file(SAMPLES / "afp_kazakhstan_v1.xml", auto_publish=True)
+    dispatch = Article.objects.get(source__slug="afp")
+    word = dispatch.headline.split()[-1]
+    assert dispatch.headline in text(client, q=word)  # and now in the page cache
+    with django_capture_on_commit_callbacks(execute=True):
+        wire.ingest_file(SAMPLES / "afp_kazakhstan_kill.xml")
+    assert Article.objects.get(pk=dispatch.pk).withdrawn_at is not None
+    assert dispatch.headline not in text(client, q=word)
 
 
 def test_admin_lists_search_with_the_engine_drafts_included(client):
@@ -191,3 +197,25 @@ def test_admin_lists_search_with_the_engine_drafts_included(client):
     wire = reverse(f"admin:articles_{WireDispatch._meta.model_name}_changelist")
     assert dispatch.headline in client.get(wire, {"q": "Osh"}).content.decode()
     assert dispatch.headline in client.get(wire, {"q": "urn:newsml:afp.com:20261201:ABC"}).content.decode()
+
+
+def test_count_stops_at_the_limit_and_says_so(client, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)
+    for n in range(5):
+        make_article(headline=f"Yourte numéro {n}")
+    page = text(client, q="yourte")
+    assert "Plus de 3 résultats pour « yourte »" in " ".join(page.split())
+    assert get(client, q="yourte").content.decode().count('class="teaser"') == 3
+
+
+def test_search_pages_carry_the_search_key_every_story_change_purges(client):
+    from articles.cache import article_keys, purge_keys
+
+    story = make_article(headline="Transhumance dans le Pamir")
+    assert story.headline in text(client, q="transhumance")  # now cached
+    Article.objects.filter(pk=story.pk).update(headline="Transhumance dans l’Alaï")
+    assert "Alaï" not in text(client, q="transhumance")  # still the cached copy
+    purge_keys(article_keys(Article.objects.get(pk=story.pk)), hard=True)
+    assert "Transhumance dans l’Alaï" in text(client, q="transhumance")

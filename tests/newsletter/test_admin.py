@@ -115,7 +115,7 @@ def test_edition_being_sent_shows_live_progress(client, editor):
     edition = sending.assemble_edition(newsletter=daily())
     sending.start_edition(edition=edition, enqueue=False)
     page = client.get(reverse("admin:newsletter_edition_change", args=[edition.pk])).text
-    assert 'id="edition-progress"' in page and "setTimeout(tick" in page
+    assert 'id="edition-progress"' in page and "js/admin-edition-progress.js" in page
     assert "Envoyer maintenant" not in page  # no longer editable nor sendable
     progress = client.get(reverse("admin:newsletter_edition_progress", args=[edition.pk])).json()
     assert progress == {"status": "sending", "queued": 1, "total": 1}

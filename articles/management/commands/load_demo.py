@@ -12,6 +12,7 @@ from django.db import transaction
 from articles import demo
 from articles.cache import purge_public_pages
 from articles.demo.desk import load_desk
+from articles.demo.live import load_live
 from articles.models import Article, Author, Correction, Section, Source
 from articles.sanitize import sanitize_html
 
@@ -35,10 +36,13 @@ class Command(BaseCommand):
             for story in demo.STORIES:
                 self.load_story(story, authors)
             self.changed += load_desk(users, authors)
+            live_article, created = load_live(authors)
+            self.changed += created
         purge_public_pages()
         self.stdout.write(
             f"Démo : {Article.objects.count()} articles, {self.changed} créés ou modifiés. "
-            f"Dépêche : {dispatch.get_absolute_url()} — article : {rewrite.get_absolute_url()}"
+            f"Dépêche : {dispatch.get_absolute_url()} — article : {rewrite.get_absolute_url()} — "
+            f"direct : {live_article.get_absolute_url()}"
         )
 
     def load_accounts(self, *, force):
