@@ -177,12 +177,12 @@ def test_staff_session_ends_after_the_idle_period(client):
 
 
 def test_web_version_of_an_edition_may_style_inline_but_never_script(client):
-    from newsletter import sending
+    from newsletter import editions
     from newsletter.models import Edition
     from tests.newsletter.helpers import daily
 
     make_article()
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENT)
     for _ in range(2):  # the second answer comes from the page cache
         response = client.get(edition.get_absolute_url())
