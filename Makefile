@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
+.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench bench-pages requirements clean
 
 # The site, a task worker (sends the sign-up confirmations) and the periodic jobs, under honcho
 # (Procfile.dev); Ctrl+C stops all three. Emails: the worker's output and var/mail/*.eml.
@@ -78,6 +78,10 @@ check: install
 BENCH ?= $(wildcard bench/bench_*.py)
 bench: install-dev
 	@for script in $(BENCH); do echo "=== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Public pages under load (docs/benchmarks.md): 100 000 stories on PostgreSQL, gunicorn + wrk, ceiling in the same run.
+bench-pages: install-dev
+	$(BIN)/python bench/bench_pages.py --publish
 
 # Re-pin dependencies after editing requirements/*.in (hashes, no URLs).
 requirements: install-dev

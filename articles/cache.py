@@ -1,7 +1,7 @@
 """Cached public pages: surrogate keys, exact purges, and the decorator every reader-facing view wears.
 
 Each cached page records the surrogate keys of what it shows (``article-12``, ``section-3``,
-``tag-7``, ``author-2``, ``home``, ``feeds``, ``sitemaps``, ``corrections``, and ``all`` on every
+``tag-7``, ``author-2``, ``home``, ``feeds``, ``sitemaps``, ``corrections``, ``search``, and ``all`` on every
 page). ``purge_keys(keys)`` makes exactly the pages carrying one of those keys stale, in the server
 cache shared by every process (articles/pagecache.py) and in the CDN (articles/purge_backends.py).
 
@@ -28,8 +28,7 @@ HOME = "home"
 FEEDS = "feeds"
 SITEMAPS = "sitemaps"
 CORRECTIONS = "corrections"
-# Search result pages: any change to any story may change any of them.
-SEARCH = "search"
+SEARCH = "search"  # result pages: any change to any story may change them
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
 
 
@@ -56,7 +55,7 @@ def article_keys(article):
     Call it before the change *and* after it when the section, tags or authors may move (two queries),
     and purge the union, so that the listing the story left is rebuilt as well as the one it joined.
     """
-    keys = {article_key(article), section_key(article.section_id), HOME, FEEDS, SITEMAPS, SEARCH}
+    keys = {article_key(article), section_key(article.section_id), HOME, FEEDS, SITEMAPS, CORRECTIONS, SEARCH}
     if article.pk is not None:
         keys.update(tag_key(pk) for pk in article.tags.values_list("pk", flat=True))
         keys.update(author_key(pk) for pk in article.authors.values_list("pk", flat=True))
@@ -118,14 +117,17 @@ def add_article_keys(request, articles):
     add_keys(request, *(article_key(article) for article in articles if article is not None))
 
 
-def public_page(view, *, keys=()):
+def public_page(view=None, *, keys=()):
     """A reader-facing page: cached for anonymous readers (server and CDN), purged by its keys.
 
     The view declares what it shows with add_keys(request, …) (or `keys` here, for views that
     cannot: feeds, sitemaps); `all` is added to every page.
     PublicPageMiddleware serves, stores and revalidates the page; here the response is only marked.
     A visitor with a session (staff) gets a private, uncached copy and never a cached one.
+    Use it as @public_page, or @public_page(keys=[…]).
     """
+    if view is None:
+        return partial(public_page, keys=keys)
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):

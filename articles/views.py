@@ -1,18 +1,22 @@
 """The public reading site: home, article pages, listings, corrections, error pages."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Value, prefetch_related_objects
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView
 from taggit.models import Tag, TaggedItem
 
-from articles import cache
+from articles import cache, pagecache
 from articles.cache import add_article_keys, add_keys, public_page
 from articles.live_views import live_context
 from articles.models import Article, Author, Correction, Section
@@ -20,22 +24,15 @@ from articles.models import Article, Author, Correction, Section
 HOME_LATEST = 9
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 5
-RELATED_CANDIDATES = 500
+RELATED_CANDIDATES = 100
 
 
 @public_page
 def home(request):
     latest = list(Article.objects.published().for_listing()[:HOME_LATEST])
     sections = list(Section.objects.filter(on_home=True))
-    # One query for every section block, whatever the number of home sections: each block is an
-    # indexed « latest 4 of this section » subquery. A Window(RowNumber()) partitioned by section gives
-    # the same rows but ranks every published story: 3 s against 0.06 s with 100 000 stories on SQLite.
-    blocks_filter = Q(pk__in=[])
-    for section in sections:
-        latest_in_section = Article.objects.published().filter(section=section).values("pk")[:HOME_BLOCK_SIZE]
-        blocks_filter |= Q(pk__in=latest_in_section)
     by_section = {}
-    for article in Article.objects.published().for_listing().filter(blocks_filter):
+    for article in Article.objects.published().for_listing().filter(home_blocks(sections)):
         by_section.setdefault(article.section_id, []).append(article)
     blocks = [(section, by_section[section.pk]) for section in sections if section.pk in by_section]
     add_keys(request, cache.HOME)
@@ -47,28 +44,59 @@ def home(request):
     )
 
 
+def home_blocks(sections):
+    """A filter for the latest HOME_BLOCK_SIZE published stories of each section, as one subquery.
+
+    Each block is an indexed « latest 4 of this section » scan (article_section_recent_idx). On
+    PostgreSQL they are glued with UNION ALL: an `pk IN (…) OR pk IN (…)` filter made it walk every
+    published story and test it against each subquery (150 ms at 100 000 stories, against under 1 ms).
+    SQLite refuses LIMIT inside a compound statement; it plans the OR form from the index already. A
+    Window(RowNumber()) partitioned by section ranks every published story: slower on both.
+    """
+    blocks = [
+        Article.objects.published()
+        .filter(section=section)
+        .order_by("-publish_at", "-id")
+        .values("pk")[:HOME_BLOCK_SIZE]
+        for section in sections
+    ]
+    if len(blocks) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=blocks[0].union(*blocks[1:], all=True))
+    condition = Q(pk__in=[])
+    for block in blocks:
+        condition |= Q(pk__in=block)
+    return condition
+
+
 def related_articles(article, tags):
     """Up to RELATED_COUNT published stories: those sharing most tags first, then the same section.
 
-    Candidates are the RELATED_CANDIDATES latest stories sharing a tag or the section, so the tag
-    count runs over a few hundred rows however large the archive is.
+    Candidates are the RELATED_CANDIDATES latest stories of the section and as many of the latest
+    sharing a tag: each an index walk newest first that stops when it has them (the tag test is an
+    indexed EXISTS per story walked), so the cost does not grow with the archive. A join counting
+    tags before narrowing hashed every published story (35–45 ms at 100 000 stories).
     """
     tag_ids = [tag.pk for tag in tags]
-    candidates = Q(section_id=article.section_id)
+    others = Article.objects.published().exclude(pk=article.pk).order_by("-publish_at", "-id").values("pk")
+    parts = [others.filter(section_id=article.section_id)[:RELATED_CANDIDATES]]
+    shared = Value(0, output_field=IntegerField())
     if tag_ids:
         tagged = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Article), tag_id__in=tag_ids
-        ).values("object_id")
-        candidates |= Q(pk__in=tagged)
-        shared = Count("tags", filter=Q(tags__in=tag_ids), distinct=True)
+            content_type=ContentType.objects.get_for_model(Article), object_id=OuterRef("pk"), tag_id__in=tag_ids
+        )
+        parts.append(others.filter(Exists(tagged))[:RELATED_CANDIDATES])
+        shared = Subquery(
+            tagged.order_by().values("content_type").annotate(n=Count("tag_id", distinct=True)).values("n")
+        )
+    if len(parts) > 1 and connection.features.supports_slicing_ordering_in_compound:
+        candidates = Q(pk__in=parts[0].union(parts[1], all=True))
     else:
-        shared = Value(0, output_field=IntegerField())
-    recent = Article.objects.published().filter(candidates).exclude(pk=article.pk).values("pk")[:RELATED_CANDIDATES]
+        candidates = Q(pk__in=parts[0]) | (Q(pk__in=parts[1]) if len(parts) > 1 else Q(pk__in=[]))
     return list(
         Article.objects.published()
         .for_listing()
-        .filter(pk__in=recent)
-        .annotate(shared=shared)
+        .filter(candidates)
+        .annotate(shared=Coalesce(shared, 0))
         .order_by("-shared", "-publish_at", "-id")[:RELATED_COUNT]
     )
 
@@ -108,6 +136,22 @@ def article_detail(request, section, slug):
     return render_article(request, article)
 
 
+class ListingPaginator(Paginator):
+    """Counts a listing once per purge of its key instead of on every request (12 500 rows a section).
+
+    Every change that adds a story to a listing or takes one out purges its key, and the count never
+    outlives the next scheduled publish, so the last pages stay right.
+    """
+
+    def __init__(self, *args, listing_key, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.listing_key = listing_key
+
+    @cached_property
+    def count(self):
+        return pagecache.cached_count(self.listing_key, lambda: Paginator.count.func(self))
+
+
 class PublishedListMixin:
     """Published stories, newest first, 20 a page; a page out of range or not a number is a 404."""
 
@@ -123,6 +167,9 @@ class PublishedListMixin:
 
     def get_queryset(self):
         return Article.objects.published().for_listing()
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return ListingPaginator(queryset, per_page, listing_key=self.listing_key, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

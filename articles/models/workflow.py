@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.cache import purge_public_pages
+from articles.cache import purge_article
 
 
 class ArticleStatus(models.TextChoices):
@@ -219,7 +219,9 @@ class ArticleWorkflow:
 
         The one call site of the page-cache purge for article changes (see articles/cache.py).
         """
-        transaction.on_commit(purge_public_pages)
+        # Keys read after commit: the final section, tags and authors. Pages that showed the story
+        # before (an old section or tag page) carry its article key, so they are purged too.
+        transaction.on_commit(lambda: purge_article(self, hard=hard))
 
     # --- The transitions, as the admin and the wire call them ------------------------------
 

@@ -1,7 +1,5 @@
 """The public search page (/recherche/) and the OpenSearch description browsers pick up."""
 
-from functools import partial
-
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
@@ -15,7 +13,7 @@ PER_PAGE = 20
 LATEST_COUNT = 10
 
 
-@partial(public_page, keys=[SEARCH])
+@public_page(keys=[SEARCH])
 def search_page(request):
     form = SearchForm(request.GET)
     form.is_valid()

@@ -1,9 +1,15 @@
 """Real servers the cache tests start and stop themselves: redis-server, varnishd (127.0.0.1, free ports)."""
 
+import glob
+import http.client
+import os
+import re
 import shutil
 import socket
 import subprocess
 import time
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -52,6 +58,40 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port, process=self.process)
+
+    def stop(self):
+        stop(self.process)
+
+
+VCL = Path(__file__).resolve().parents[2] / "deploy" / "varnish" / "newsroom.vcl"
+
+
+class VarnishServer:
+    """Debian's varnishd with the repository's VCL (xkey vmod), in front of 127.0.0.1:`backend_port`."""
+
+    def __init__(self, directory, backend_port):
+        binary = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin:/usr/local/sbin")
+        if binary is None or not glob.glob("/usr/lib/*/varnish/vmods/libvmod_xkey.so"):
+            pytest.skip("varnishd or its xkey vmod is missing: apt-get install varnish varnish-modules")
+        vcl = re.sub(r'\.port = "\d+";', f'.port = "{backend_port}";', VCL.read_text(), count=1)
+        (directory / "newsroom.vcl").write_text(vcl)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        command = [binary, "-F", "-n", str(directory / "varnish"), "-a", f"127.0.0.1:{self.port}", "-T", "none",
+                   "-f", str(directory / "newsroom.vcl"), "-s", "malloc,64m"]  # fmt: skip
+        if os.geteuid() == 0:
+            command[1:1] = ["-j", "none"]  # no separate varnish user needed for a throwaway instance
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, process=self.process, timeout=60)
+
+    def get(self, path, **headers):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", quote(path, safe="/?=&"), headers=headers)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read().decode()
+        finally:
+            connection.close()
 
     def stop(self):
         stop(self.process)

@@ -1,0 +1,276 @@
+"""Public pages under load: gunicorn (DEBUG off) on 127.0.0.1, wrk, uncached / cached / ceiling in one run.
+
+    .venv/bin/python bench/bench_pages.py            # 100 000 stories (bench_perf), then 1 000 (bench_perf_1k)
+    .venv/bin/python bench/bench_pages.py --duration 5 --small 0   # quicker, no flatness run
+    .venv/bin/python bench/bench_pages.py --publish              # also: 64 connections on /, a publish every 5 s
+
+Each database is created and filled with `generate_articles` when it holds fewer stories than asked
+(PostgreSQL at BENCH_PG, default postgres://postgres@127.0.0.1:5432). For each page — home, an article,
+a section, a tag page, an author page, RSS, the sitemap month part — wrk measures it with the page cache
+off (every request built), with it on (after one warming request), and the **ceiling**: a bare Django
+view, same gunicorn and middleware, returning the very same bytes from memory. One table: req/s,
+p50/p99 and the share of the ceiling. Figures are measurements, never pass/fail (docs/benchmarks.md).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "articles"))
+from servers import free_port, stop, wait_for_port  # noqa: E402
+
+
+def django_env(database, cache_dir, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DEBUG"}}
+    env.update(
+        DATABASE_URL=f"{PG}/{database}",
+        DEBUG="0",
+        SECRET_KEY="bench-pages-secret-key-not-for-production-0123456789abcdef",  # noqa: S106
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        CACHE_DIR=str(cache_dir),
+        VAR_DIR=str(Path(cache_dir).parent / "var"),  # collected static files (the manifest DEBUG off needs)
+        CONN_MAX_AGE="60",
+        PYTHONPATH=f"{ROOT / 'bench'}:{ROOT}",
+        DJANGO_SETTINGS_MODULE="pages_settings",
+        **extra,
+    )
+    return env
+
+
+def manage(env, *args):
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+
+
+def ensure_data(database, stories, env):
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], capture_output=True)
+    manage(env, "migrate", "-v0")
+    manage(env, "collectstatic", "--no-input", "-v0")
+    count = int(
+        manage(
+            env, "shell", "-v", "0", "-c", "from articles.models import Article; print(Article.objects.count())"
+        ).stdout
+    )
+    if count < stories:
+        print(f"generating {stories - count} stories in {database}…", flush=True)
+        manage(env, "generate_articles", str(stories - count), "--seed", "7")
+
+
+def pick_pages(env):
+    code = (
+        "import json; from articles.models import Article, Author; from taggit.models import Tag;"
+        "a = Article.objects.published().select_related('section').first();"
+        "au = Author.objects.filter(articles__isnull=False).first() or Author.objects.first();"
+        "t = Tag.objects.get(slug='gaz'); m = a.publish_at;"
+        "print(json.dumps({'home': '/', 'article': a.get_absolute_url(), 'section': a.section.get_absolute_url(),"
+        "'tag': f'/mots-cles/{t.slug}/', 'author': au.get_absolute_url() if au else None, 'rss': '/rss/',"
+        "'sitemap': f'/sitemap-articles-{m.year:04}-{m.month:02}.xml'}))"
+    )
+    pages = json.loads(manage(env, "shell", "-v", "0", "-c", code).stdout)
+    return {name: path for name, path in pages.items() if path}
+
+
+class Gunicorn:
+    def __init__(self, env, workers):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "newsroom.wsgi",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(workers),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        wait_for_port(self.port, process=self.process, timeout=60)
+
+    def stop(self):
+        stop(self.process)
+
+
+def wrk(url, *, duration, connections):
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s", url],
+        capture_output=True,
+        text=True,
+        timeout=duration + 60,
+    )
+    out = result.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(percent):
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\b", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if os.environ.get("BENCH_VERBOSE"):
+        print(url, out, result.stderr, flush=True)
+    return {"rate": rate, "p50": latency(50), "p99": latency(99), "errors": int(errors.group(1)) if errors else 0}
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - 127.0.0.1 only
+        return response.headers.get("Content-Type"), response.read()
+
+
+def measure(database, stories, args, workdir):
+    cache_dir = Path(workdir) / f"cache-{database}"
+    env = django_env(database, cache_dir)
+    ensure_data(database, stories, env)
+    pages = pick_pages(env)
+    results = {}
+    server = Gunicorn(django_env(database, cache_dir, BENCH_PAGE_CACHE="off"), args.workers)
+    try:
+        bodies = {}
+        for name, path in pages.items():
+            bodies[name] = fetch(server.url + path)
+            results[(name, "uncached")] = wrk(server.url + path, duration=args.duration, connections=args.connections)
+    finally:
+        server.stop()
+    if args.small_run:
+        return pages, results
+    server = Gunicorn(env, args.workers)
+    try:
+        for name, path in pages.items():
+            fetch(server.url + path)
+            results[(name, "cached")] = wrk(server.url + path, duration=args.duration, connections=args.connections)
+    finally:
+        server.stop()
+    files = {}
+    for name, (content_type, body) in bodies.items():
+        file = Path(workdir) / f"{name}.body"
+        file.write_bytes(body)
+        files[pages[name]] = (content_type, str(file))
+    server = Gunicorn(django_env(database, cache_dir, BENCH_CEILING=json.dumps(files)), args.workers)
+    try:
+        for name, path in pages.items():
+            fetch(server.url + path)  # workers booted
+            results[(name, "ceiling")] = wrk(server.url + path, duration=args.duration, connections=args.connections)
+    finally:
+        server.stop()
+    return pages, results
+
+
+def publish_under_load(database, args, workdir):
+    """64 connections on the home page while a story is published every 5 s: p99 and rebuilds."""
+    cache_dir = Path(workdir) / f"cache-{database}"
+    env = django_env(database, cache_dir)
+    server = Gunicorn(env, args.workers)
+    code = (
+        "import time, sys; from django.utils import timezone; from articles.models import Article;"
+        "from articles.cache import purge_article; from articles.pagecache import rebuild_count;"
+        "template = Article.objects.published().first(); start = rebuild_count(); n = 0\n"
+        "for line in sys.stdin:\n"
+        "    n += 1; a = Article.objects.get(pk=template.pk); a.pk = None; a.slug = f'bench-publie-{time.time_ns()}';"
+        "    a.headline = f'Publié sous charge {n}'; a.publish_at = timezone.now(); a.wire_guid = ''; a.save();"
+        "    purge_article(a); print(rebuild_count() - start, flush=True)\n"
+    )
+    publisher = subprocess.Popen(
+        [PYTHON, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        fetch(server.url + "/")
+        baseline = wrk(server.url + "/", duration=args.duration, connections=64)
+        stop_event = threading.Event()
+        purges = []
+
+        def publish():
+            while not stop_event.wait(5):
+                publisher.stdin.write("go\n")
+                publisher.stdin.flush()
+                purges.append(publisher.stdout.readline().strip())
+
+        thread = threading.Thread(target=publish)
+        thread.start()
+        loaded = wrk(server.url + "/", duration=max(args.duration, 30), connections=64)
+        stop_event.set()
+        thread.join()
+        time.sleep(1)
+        publisher.stdin.write("go\n")
+        publisher.stdin.flush()
+        final = publisher.stdout.readline().strip()
+    finally:
+        publisher.send_signal(signal.SIGTERM)
+        publisher.wait(timeout=10)
+        server.stop()
+    rebuilds = int(final) - 0 if final else None
+    return baseline, loaded, len(purges), rebuilds
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stories", type=int, default=100_000)
+    parser.add_argument("--database", default="bench_perf")
+    parser.add_argument("--small", type=int, default=1_000, help="stories of the flatness run (0: none)")
+    parser.add_argument("--small-database", default="bench_perf_1k")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--publish", action="store_true", help="also the publish-under-load mode")
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections} -d{args.duration}s; "
+          f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as workdir:
+        args.small_run = False
+        pages, results = measure(args.database, args.stories, args, workdir)
+        small = {}
+        if args.small:
+            args.small_run = True
+            _, small = measure(args.small_database, args.small, args, workdir)
+        print(f"\n{args.stories} stories ({args.database}); flatness: uncached at {args.small} ({args.small_database})")
+        print(f"| page | uncached req/s | p50 / p99 ms | cached req/s | p50 / p99 ms | ceiling req/s | cached/ceiling "
+              f"| uncached/ceiling | uncached at {args.small} | ratio |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for name in pages:
+            u, c, z = results[(name, "uncached")], results[(name, "cached")], results[(name, "ceiling")]
+            z = {**z, "rate": z["rate"] or float("nan")}
+            s = small.get((name, "uncached"))
+            flat = f"{s['rate']:.0f} | {u['rate'] / s['rate']:.2f}" if s else "— | —"
+            print(f"| {name} | {u['rate']:.1f} | {u['p50']:.0f} / {u['p99']:.0f} | {c['rate']:.0f} | "
+                  f"{c['p50']:.1f} / {c['p99']:.1f} | {z['rate']:.0f} | {c['rate'] / z['rate']:.0%} | "
+                  f"{u['rate'] / z['rate']:.1%} | {flat} |")  # fmt: skip
+            errors = u["errors"] + c["errors"] + z["errors"]
+            if errors:
+                print(f"  ({name}: {errors} non-2xx responses)")
+        if args.publish:
+            baseline, loaded, purges, rebuilds = publish_under_load(args.database, args, workdir)
+            print(f"\npublish under load (home, 64 connections): cached p99 {baseline['p99']:.1f} ms "
+                  f"({baseline['rate']:.0f} req/s); with a publish every 5 s: p99 {loaded['p99']:.1f} ms "
+                  f"({loaded['rate']:.0f} req/s), {purges} publishes, {rebuilds} page rebuilds in all")  # fmt: skip
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
