@@ -112,7 +112,12 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
 
     def get_queryset(self, request):
         # Explicit select_related: the changelist skips list_select_related once a mixin has selected any.
-        queryset = super().get_queryset(request).select_related("section", "source").prefetch_related("authors")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("section", "source", "based_on__source")
+            .prefetch_related("authors")
+        )
         # The badge tells a returned draft (last move: « Renvoyer au rédacteur ») from a fresh one.
         last_move = Transition.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-id")
         queryset = queryset.annotate(last_from_status=Subquery(last_move.values("from_status")[:1]))
