@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench bench-pages requirements clean
+.PHONY: lighthouse messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check check-seo bench bench-pages requirements clean
 
 # The site, a task worker (sends the sign-up confirmations) and the periodic jobs, under honcho
 # (Procfile.dev); Ctrl+C stops all three. Emails: the worker's output and var/mail/*.eml.
@@ -74,10 +74,19 @@ check: install
 		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# Independent checkers on the served demo (not in CI; needs npm and Java): structured-data-testing-tool
+# (Google + SocialMedia presets) on three stories, the Nu HTML Checker on every public page. See docs/site.md.
+check-seo: install
+	$(BIN)/python scripts/check_seo.py
+
 # Benchmarks print figures (never pass/fail): every bench/bench_*.py, or BENCH=bench/bench_x.py.
 BENCH ?= $(wildcard bench/bench_*.py)
 bench: install-dev
 	@for script in $(BENCH); do echo "=== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Lighthouse (mobile) on the demo article page with pictures; installs npm lighthouse into .lighthouse/.
+lighthouse: install-dev
+	$(BIN)/python bench/lighthouse.py
 
 # Public pages under load (docs/benchmarks.md): 100 000 stories on PostgreSQL, gunicorn + wrk, ceiling in the same run.
 bench-pages: install-dev

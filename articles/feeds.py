@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import feedgenerator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ class NewsroomRss(Rss201rev2Feed):
             **super().rss_attributes(),
             "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
             "xmlns:dcterms": "http://purl.org/dc/terms/",
+            "xmlns:media": "http://search.yahoo.com/mrss/",
         }
 
     def add_item_elements(self, handler, item):
@@ -39,6 +41,14 @@ class NewsroomRss(Rss201rev2Feed):
             handler.addQuickElement("dcterms:modified", rfc3339_date(item["updateddate"]))
         if item.get("content"):
             handler.addQuickElement("content:encoded", item["content"])
+        if item.get("image"):
+            image = item["image"]
+            attributes = {"url": image["url"], "medium": "image", "type": image["mime_type"]}
+            attributes.update(width=str(image["width"]), height=str(image["height"]))
+            handler.startElement("media:content", attributes)
+            if image["credit"]:
+                handler.addQuickElement("media:credit", image["credit"])
+            handler.endElement("media:content")
 
 
 class NewsroomAtom(Atom1Feed):
@@ -86,7 +96,7 @@ class LatestArticlesFeed(Feed):
     def items(self, obj):
         queryset = (
             Article.objects.published()
-            .select_related("section", "source", "based_on__source")
+            .select_related("section", "source", "based_on__source", "featured_image")
             .prefetch_related("tags", "authors")
         )
         return self.filter_stories(queryset, obj)[:FEED_SIZE]
@@ -104,7 +114,13 @@ class LatestArticlesFeed(Feed):
 
     def item_extra_kwargs(self, item):
         # The body is sanitised HTML (nh3 on save and on ingest).
-        return {"content": "" if item.is_dispatch else item.body}
+        return {"content": "" if item.is_dispatch else item.body, "image": item.feed_image()}
+
+    def item_enclosures(self, item):
+        image = item.feed_image()
+        if image is None:
+            return []
+        return [feedgenerator.Enclosure(image["url"], str(image["length"]), image["mime_type"])]
 
     def item_categories(self, item):
         return [item.section.name, *(tag.name for tag in item.tags.all())]

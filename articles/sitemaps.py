@@ -12,13 +12,14 @@ import datetime as dt
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.db.models import Case, Count, F, Max, When
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, When
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import iri_to_uri
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from articles.links import absolute_url
 from articles.models import Article, Author, Section, article_path
@@ -35,11 +36,15 @@ def last_change():
 
 
 def w3c(value):
-    return timezone.localtime(value).replace(microsecond=0).isoformat() if value else ""
+    """W3C datetime in UTC, to the second (what the database returns: no time-zone lookup per row)."""
+    return value.astimezone(dt.UTC).isoformat(timespec="seconds") if value else ""
 
 
-def loc(path):
-    return escape(iri_to_uri(absolute_url(path)))
+def loc(path, prefix=None):
+    """Escaped absolute location; `prefix` (absolute_url("")) saves the lookup per row of a large part."""
+    if not path.isascii():
+        path = iri_to_uri(path)
+    return escape(f"{prefix}{path}" if prefix is not None else absolute_url(path))
 
 
 def xml_response(chunks):
@@ -48,36 +53,35 @@ def xml_response(chunks):
 
 def urlset(rows):
     """`rows`: (path, lastmod) pairs."""
+    prefix = absolute_url("").removesuffix("/")
     yield f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}">\n'
     for path, lastmod in rows:
-        yield f"<url><loc>{loc(path)}</loc>"
-        if lastmod:
-            yield f"<lastmod>{w3c(lastmod)}</lastmod>"
-        yield "</url>\n"
+        lastmod = f"<lastmod>{w3c(lastmod)}</lastmod>" if lastmod else ""
+        yield f"<url><loc>{loc(path, prefix)}</loc>{lastmod}</url>\n"
     yield "</urlset>\n"
 
 
 def month_bounds(year, month):
-    """[start, end) of a calendar month in the site's time zone."""
-    zone = timezone.get_current_timezone()
-    start = dt.datetime(year, month, 1, tzinfo=zone)
-    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    """[start, end) of a calendar month in UTC. Months are a partition for crawlers, not a date readers
+    see: UTC spares a time-zone conversion per story when the index groups the archive (half its cost)."""
+    start = dt.datetime(year, month, 1, tzinfo=dt.UTC)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=dt.UTC)
     return start, end
 
 
 def months():
     """(first day of month, last change, stories) of every month holding a published story, newest first."""
-    zone = timezone.get_current_timezone()
     rows = (
         Article.objects.published()
-        .annotate(month=TruncMonth("publish_at", tzinfo=zone))
+        .annotate(month=TruncMonth("publish_at", tzinfo=dt.UTC))
         .order_by()
         .values("month")
-        .annotate(lastmod=Max(last_change()), stories=Count("id"))
-        .order_by("-month")
+        # Only indexed columns (article_sitemap_idx): an index-only scan, never the wide rows.
+        .annotate(lastmod=Max(last_change()), stories=Count("publish_at"))
         .values_list("month", "lastmod", "stories")
     )
-    return list(rows)
+    # Sorted here: an ORDER BY makes PostgreSQL sort the 100 000 index rows to group them.
+    return sorted(rows, key=lambda row: row[0], reverse=True)
 
 
 def index(request):
@@ -88,7 +92,7 @@ def index(request):
     ]
     latest = None
     for month, lastmod, _ in months():
-        month = timezone.localtime(month) if timezone.is_aware(month) else month
+        month = month.astimezone(dt.UTC) if timezone.is_aware(month) else month
         latest = latest or lastmod
         path = reverse("articles:sitemap_month", kwargs={"year": month.year, "month": f"{month.month:02d}"})
         parts.append((path, lastmod))
@@ -134,31 +138,22 @@ def pages(request):
     return xml_response(urlset(rows))
 
 
-def lastmod_by(relation):
-    """{related id: last change among its published stories} for "tags" or "authors"."""
-    rows = (
-        Article.objects.published()
-        .filter(**{f"{relation}__isnull": False})
-        .order_by()
-        .values(relation)
-        .annotate(lastmod=Max(last_change()))
-        .values_list(relation, "lastmod")
-    )
-    return dict(rows)
-
-
 def tags(request):
-    """Every tag with a published story."""
-    lastmods = lastmod_by("tags")
-    rows = Tag.objects.filter(pk__in=lastmods).order_by("name").values_list("pk", "slug")
-    return xml_response(urlset((reverse("articles:tag", kwargs={"slug": slug}), lastmods[pk]) for pk, slug in rows))
+    """Every tag with a published story. No lastmod: it would cost a join over every tagging of the
+    archive on each build; the stories listed there carry theirs."""
+    content_type = ContentType.objects.get_for_model(Article)
+    tagged = TaggedItem.objects.filter(
+        content_type=content_type, tag=OuterRef("pk"), object_id__in=Article.objects.published().values("pk")
+    )
+    slugs = Tag.objects.filter(Exists(tagged)).order_by("name").values_list("slug", flat=True)
+    return xml_response(urlset((reverse("articles:tag", kwargs={"slug": slug}), None) for slug in slugs))
 
 
 def authors(request):
-    """Every author with a published story."""
-    lastmods = lastmod_by("authors")
-    rows = Author.objects.filter(pk__in=lastmods).order_by("name").values_list("pk", "slug")
-    return xml_response(urlset((reverse("articles:author", kwargs={"slug": slug}), lastmods[pk]) for pk, slug in rows))
+    """Every author with a published story (no lastmod, as for tags)."""
+    credited = Article.objects.published().filter(authors=OuterRef("pk"))
+    slugs = Author.objects.filter(Exists(credited)).order_by("name").values_list("slug", flat=True)
+    return xml_response(urlset((reverse("articles:author", kwargs={"slug": slug}), None) for slug in slugs))
 
 
 def news(request):

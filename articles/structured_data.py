@@ -54,7 +54,7 @@ def default_image_url():
 
 
 def website():
-    search = absolute_url(reverse("articles:home")).rstrip("/") + "/recherche/?q={search_term_string}"
+    search = absolute_url(reverse("articles:search")) + "?q={search_term_string}"
     return {
         "@context": "https://schema.org",
         "@graph": [

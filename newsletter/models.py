@@ -359,7 +359,7 @@ class Edition(models.Model):
         return (
             Article.objects.published()
             .filter(editionarticle__edition=self)
-            .select_related("section", "source", "based_on__source")
+            .select_related("section", "source", "based_on__source", "featured_image")
             .prefetch_related("authors")
             .defer("body")
             .order_by("editionarticle__position", "editionarticle__id")

@@ -109,6 +109,7 @@ class EditionRenderer:
                     "standfirst": article.standfirst,
                     "credit": article_credit(article),
                     "url": absolute(article.get_absolute_url()),
+                    "image": article.email_image(),
                 }
             )
         # Sections appear in the order of their first article, which the editor controls.

@@ -275,3 +275,72 @@ INHOUSE_STORY = {
     "authors": ["aigerim-nurlanovna"],
     "publish_at": paris(2023, 10, 20, 9, 30),
 }
+
+# Demo photographs: drawn by articles/demo/make_photos.py (© Newsroom, CC0 1.0). Their files carry EXIF
+# with a GPS position on purpose; load_demo uploads them through the library, which strips it.
+PHOTOS_DIR = Path(__file__).resolve().parent / "photos"
+# file: (caption, credit, alt text, focal point x %, y %)
+PHOTOS = {
+    "montagnes-issyk-koul.jpg": (
+        "Les monts Tian Shan au-dessus du lac Issyk-Koul (image de synthèse).",
+        "Newsroom (illustration)",
+        "Des crêtes bleutées au-dessus d’un lac, une rive verte au premier plan",
+        50,
+        45,
+    ),
+    "steppe-yourtes.jpg": (
+        "Des yourtes d’éleveurs sur les pâturages d’été (image de synthèse).",
+        "Newsroom (illustration)",
+        "Cinq yourtes blanches dans une steppe dorée sous un ciel clair",
+        45,
+        75,
+    ),
+    "registan-samarcande.jpg": (
+        "Les trois madrasas du Registan à Samarcande (image de synthèse).",
+        "Newsroom (illustration)",
+        "Trois bâtiments ocre à coupoles turquoise au coucher du soleil",
+        50,
+        40,
+    ),
+    "desert-gazoduc.jpg": (
+        "Un gazoduc à travers le désert du Karakoum (image de synthèse).",
+        "Newsroom (illustration)",
+        "Des dunes ocre traversées par une conduite grise",
+        50,
+        65,
+    ),
+    "barrage-rogoun.jpg": (
+        "Le chantier du barrage de Rogoun sur le Vakhch (image de synthèse).",
+        "Newsroom (illustration)",
+        "Un mur de béton entre deux versants rocheux, une retenue d’eau au pied",
+        50,
+        50,
+    ),
+}
+# Article slug → (featured photo, [body photos]).
+ARTICLE_PHOTOS = {
+    "la-france-au-coeur-de-la-strategie-kazakhe": (
+        "montagnes-issyk-koul.jpg",
+        ["steppe-yourtes.jpg", "desert-gazoduc.jpg"],
+    ),
+    "emmanuel-macron-attendu-debut-novembre-au-kazakhstan": ("steppe-yourtes.jpg", []),
+    "samarcande-registan-nouveaux-visiteurs": ("registan-samarcande.jpg", []),
+    "kirghizistan-eleveurs-paturages": ("steppe-yourtes.jpg", ["montagnes-issyk-koul.jpg"]),
+    "tadjikistan-barrage-rogoun-nouvelle-etape": ("barrage-rogoun.jpg", []),
+    "turkmenistan-gazoduc-tapi": ("desert-gazoduc.jpg", []),
+}
+
+
+def with_body_photos(body, figures):
+    """`body` with one <figure> inserted after every second paragraph, as the editor would place them."""
+    if not figures:
+        return body
+    parts = body.split("</p>")
+    out, queue = [], list(figures)
+    for index, part in enumerate(parts):
+        out.append(part)
+        if index < len(parts) - 1:
+            out.append("</p>")
+            if queue and index % 2 == 1:
+                out.append(queue.pop(0))
+    return "".join(out) + "".join(queue)

@@ -138,6 +138,13 @@ class Article(ArticleWorkflow, models.Model):
             models.Index(fields=["status", "-publish_at"], name="article_visible_idx"),
             # Section pages and the home page's section blocks: a section's latest published stories.
             models.Index(fields=["section", "status", "-publish_at"], name="article_section_recent_idx"),
+            # Sitemaps: every published story's dates and section from the index alone (index-only scans),
+            # so the index, the monthly parts and the sections part never read the wide rows.
+            models.Index(
+                fields=["publish_at", "updated_at", "section"],
+                condition=Q(status="published", withdrawn_at__isnull=True),
+                name="article_sitemap_idx",
+            ),
         ]
         # The editorial roles (newsroom/roles.py) are built from these and the model permissions.
         permissions = [
@@ -227,6 +234,14 @@ class Article(ArticleWorkflow, models.Model):
 
         The workflow gate (move) refuses any move to « publié » while this is not empty."""
         return images.article_image_problems(self)
+
+    def feed_image(self):
+        """The featured image's 16:9 JPEG for feeds (enclosure, media:content), 1200 px wide; or None."""
+        return images.rendition_info(self.featured_image, "16:9", 1200) if self.featured_image_id else None
+
+    def email_image(self):
+        """The featured image's email-safe 16:9 JPEG at a fixed 600 px width, absolute URL; or None."""
+        return images.rendition_info(self.featured_image, "16:9", 600) if self.featured_image_id else None
 
     def social_images(self):
         """The featured image's 16:9, 4:3 and 1:1 crops (absolute URL, width, height) for JSON-LD and og:image."""

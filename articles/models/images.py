@@ -176,16 +176,30 @@ def article_image_problems(article):
 
 
 def social_images(image):
-    """[{url, width, height, ratio}] at 16:9, 4:3 and 1:1 (absolute URLs), for JSON-LD and og:image."""
+    """[{ratio, url, width, height, length}] at 16:9, 4:3 and 1:1 (absolute URLs), for JSON-LD and og:image."""
     from articles import renditions
 
-    found = []
-    for ratio in renditions.SOCIAL_RATIOS:
-        item = renditions.best(image, ratio, renditions.SOCIAL_WIDTH)
-        if item is not None:
-            link = absolute(renditions.url(item))
-            found.append({"ratio": ratio, "url": link, "width": item["width"], "height": item["height"]})
-    return found
+    found = [rendition_info(image, ratio, renditions.SOCIAL_WIDTH) for ratio in renditions.SOCIAL_RATIOS]
+    return [info for info in found if info is not None]
+
+
+def rendition_info(image, ratio, width):
+    """The JPEG rendition of `image` at `ratio` closest to `width`, with an absolute URL; None without one."""
+    from articles import renditions
+
+    item = renditions.best(image, ratio, width) if image else None
+    if item is None:
+        return None
+    return {
+        "ratio": ratio,
+        "url": absolute(renditions.url(item)),
+        "width": item["width"],
+        "height": item["height"],
+        "length": item.get("bytes", 0),
+        "mime_type": renditions.MIME_TYPES[item["format"]],
+        "alt": image.alt,
+        "credit": image.credit,
+    }
 
 
 def absolute(url):

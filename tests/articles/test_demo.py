@@ -21,7 +21,7 @@ INHOUSE_SLUG = demo.INHOUSE_STORY["slug"]
 
 def load(**options):
     out = StringIO()
-    call_command("load_demo", stdout=out, **options)
+    call_command("load_demo", stdout=out, no_renditions=True, **options)
     return out.getvalue()
 
 

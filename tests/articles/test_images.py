@@ -451,3 +451,29 @@ def test_structured_data_lists_the_three_crops_with_their_credit(client):
     assert [(image["width"], image["height"]) for image in news["image"]] == [(800, 450), (600, 450), (450, 450)]
     assert {image["creditText"] for image in news["image"]} == {"Dana Ospanova"}
     assert news["image"][0]["url"] == article.share_images()[0]
+
+
+def test_demo_photos_carry_gps_but_nothing_served_does(client, settings):
+    from django.core.management import call_command
+
+    settings.IMAGE_RENDITION_FORMATS = []  # JPEG only: the formats are tested above, the demo's GPS here
+    from articles import demo
+
+    assert all(gps_of((demo.PHOTOS_DIR / name).read_bytes()) for name in demo.PHOTOS)
+    call_command("load_demo", stdout=io.StringIO())
+    article = Article.objects.get(slug="la-france-au-coeur-de-la-strategie-kazakhe")
+    assert article.featured_image is not None and len(images_in_body(article)) == 2
+    html = client.get(article.get_absolute_url()).text
+    assert html.count("<picture>") >= 3
+    stored = [image.file.name for image in Image.objects.all()]
+    stored += [item["name"] for image in Image.objects.all() for item in image.renditions["items"]]
+    for name in stored:
+        with default_storage.open(name) as handle:
+            assert gps_of(handle.read()) == {}, name
+    assert all(gps_of(data) == {} for data in served_files(html).values())
+
+
+def images_in_body(article):
+    from articles.pictures import images_in
+
+    return images_in(article.body)

@@ -105,7 +105,7 @@ def test_overlap_on_the_demo_seed_pair(admin_client):
     from django.core.management import call_command
     from django.urls import reverse
 
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", stdout=io.StringIO(), no_renditions=True)
     rewrite = Article.objects.get(headline="La France au cœur de la stratégie kazakhe")
     assert rewrite.based_on is not None and rewrite.based_on.source.is_agency
     ratio = overlap.article_overlap(rewrite)

@@ -70,12 +70,13 @@ def test_index_and_parts_list_exactly_the_published_stories(client, archive):
     stories, hidden = archive
     with time_machine.travel(NOW, tick=False):
         parts, urls = read_index(client)
-    # 23:30 UTC on 30 November is 1 December in Paris: months follow the site's time zone.
+    # Months are UTC months: 23:30 UTC on 30 November (already 1 December in Paris) is in November's part.
     assert list(parts) == [
         "/sitemap-rubriques.xml",
         "/sitemap-mots-cles.xml",
         "/sitemap-auteurs.xml",
         "/sitemap-articles-2026-12.xml",
+        "/sitemap-articles-2026-11.xml",
         "/sitemap-articles-2023-10.xml",
     ]
     article_urls = {url for url in urls if re.fullmatch(rf"{SITE}/[^/]+/[^/]+/", url) and "/mots-cles/" not in url}
@@ -98,12 +99,10 @@ def test_lastmod_is_the_real_last_change_not_the_load_date(client, archive):
     with time_machine.travel(NOW, tick=False):
         parts, urls = read_index(client)
     # modified_at says 1 December 2026 (the « load date »); readers saw 19 then 20 October 2023.
-    assert urls[SITE + stories["oct23"].get_absolute_url()] == "2023-10-20T10:00:00+02:00"
-    assert parts["/sitemap-articles-2023-10.xml"] == "2023-10-20T10:00:00+02:00"
-    assert urls[f"{SITE}/europe/"] == "2023-10-20T10:00:00+02:00"
-    assert (
-        urls[f"{SITE}/"] == "2026-12-01T12:00:00+01:00"[:0] + timezone.localtime(stories["dec"].publish_at).isoformat()
-    )
+    assert urls[SITE + stories["oct23"].get_absolute_url()] == "2023-10-20T08:00:00+00:00"
+    assert parts["/sitemap-articles-2023-10.xml"] == "2023-10-20T08:00:00+00:00"
+    assert urls[f"{SITE}/europe/"] == "2023-10-20T08:00:00+00:00"
+    assert urls[f"{SITE}/"] == stories["dec"].publish_at.astimezone(dt.UTC).isoformat()
 
 
 def test_news_sitemap_holds_only_the_last_48_hours(client, archive):
@@ -120,7 +119,7 @@ def test_news_sitemap_holds_only_the_last_48_hours(client, archive):
     assert news.findtext("news:publication/news:name", namespaces=NS) == "Newsroom — L’actualité de l’Asie centrale"
     assert news.findtext("news:publication/news:language", namespaces=NS) == "fr"
     assert news.findtext("news:title", namespaces=NS) == "Juste à temps & « bien »"
-    assert news.findtext("news:publication_date", namespaces=NS) == "2026-11-29T13:01:00+01:00"
+    assert news.findtext("news:publication_date", namespaces=NS) == "2026-11-29T12:01:00+00:00"
 
 
 def test_news_sitemap_stops_at_1000(client, settings):

@@ -6,6 +6,7 @@ Idempotent: a second run finds everything in place and writes nothing.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -13,7 +14,8 @@ from articles import demo
 from articles.cache import purge_public_pages
 from articles.demo.desk import load_desk
 from articles.demo.live import load_live
-from articles.models import Article, Author, Correction, Section, Source
+from articles.models import Article, Author, Correction, Image, Section, Source
+from articles.renditions import ensure_renditions
 from articles.sanitize import sanitize_html
 
 
@@ -26,10 +28,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Crée les comptes de démonstration même quand DEBUG est désactivé (jamais en production).",
         )
+        parser.add_argument(
+            "--no-renditions",
+            action="store_true",
+            help="Ne fabrique pas les déclinaisons des images (make_renditions ou db_worker s’en chargeront).",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, no_renditions=False, **options):
         self.changed = 0
+        self.renditions = not no_renditions
         with transaction.atomic():
+            self.load_photos()
             users = self.load_accounts(force=force)
             authors = self.load_authors(users)
             dispatch, rewrite = self.load_seeds(authors)
@@ -132,9 +141,43 @@ class Command(BaseCommand):
                 article=article, created_at=created_at, defaults={"wrong": wrong, "right": right}
             )
 
+    def load_photos(self):
+        """The demo photographs as library images: uploaded like any other, so their GPS is stripped."""
+        self.images = {}
+        for name, (caption, credit, alt, focal_x, focal_y) in demo.PHOTOS.items():
+            image = Image.objects.filter(caption=caption).first()
+            if image is None:
+                with (demo.PHOTOS_DIR / name).open("rb") as handle:
+                    image = Image(
+                        file=File(handle, name=name),
+                        caption=caption,
+                        credit=credit,
+                        alt_text=alt,
+                        focal_x=focal_x,
+                        focal_y=focal_y,
+                    )
+                    image.save()
+                self.changed += 1
+            if self.renditions:
+                ensure_renditions(image)
+            self.images[name] = image
+
+    def with_photos(self, slug, fields):
+        """`fields` of article `slug` with its demo featured image and body figures."""
+        featured, body_photos = demo.ARTICLE_PHOTOS.get(slug, (None, []))
+        if featured is None:
+            return fields
+        figures = [
+            f'<figure class="image"><img src="{self.images[name].url}" alt="{self.images[name].alt_text}">'
+            f"<figcaption>{self.images[name].caption}</figcaption></figure>"
+            for name in body_photos
+        ]
+        body = demo.with_body_photos(fields.get("body", ""), figures)
+        return {**fields, "featured_image": self.images[featured], "body": body}
+
     def upsert(self, slug, *, tags=(), authors=(), **fields):
         """Create the published article `slug`, or bring it back to `fields`; save only what differs."""
-        fields = {"status": Article.Status.PUBLISHED, **fields}
+        fields = self.with_photos(slug, {"status": Article.Status.PUBLISHED, **fields})
         fields["body"] = sanitize_html(fields.get("body", ""))
         article = Article.objects.filter(slug=slug).first()
         if article is None:
