@@ -60,15 +60,6 @@ class NewsroomAtom(Atom1Feed):
             handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
-def byline_text(article):
-    """« AFP » on a dispatch, « Aigerim N. et Pierre D., avec AFP » on a rewrite, « Aigerim N. » otherwise."""
-    if article.source.is_agency:
-        return str(article.credit)
-    names = article.byline or " et ".join(author.name for author in article.authors.all())
-    credit = str(article.credit)
-    return ", ".join(part for part in (names, credit) if part) or settings.SITE_NAME
-
-
 class LatestArticlesFeed(Feed):
     """The whole site (RSS); subclasses narrow the stories and name the feed's own URL."""
 
@@ -131,11 +122,12 @@ class LatestArticlesFeed(Feed):
             return []
         return [feedgenerator.Enclosure(image["url"], str(image["length"]), image["mime_type"])]
 
-    def item_author_name(self, item):
-        return byline_text(item)
-
     def item_categories(self, item):
         return [item.section.name, *(tag.name for tag in item.tags.all())]
+
+    def item_author_name(self, item):
+        # Article.byline_parts(), the credit rule every surface shares: « A et B, avec AFP », « AFP ».
+        return item.byline_parts().creator or settings.SITE_NAME
 
     def item_pubdate(self, item):
         return item.publish_at

@@ -6,6 +6,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_ckeditor_5.widgets import CKEditor5Widget
 from reversion.models import Version
+from taggit.models import Tag
 
 from articles.models import Article, Source
 from articles.uploads import validate_image_file
@@ -45,6 +46,17 @@ class ArticleAdminForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.fields["edit_version"].required = True
             self.fields["edit_version"].initial = self.instance.edit_version
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        limit = Tag._meta.get_field("name").max_length
+        too_long = [tag for tag in tags if len(tag) > limit]
+        if too_long:
+            raise forms.ValidationError(
+                _("Un mot-clé ne peut pas dépasser %(limit)d caractères (« %(tag)s… »)."),
+                params={"limit": limit, "tag": too_long[0][:40]},
+            )
+        return tags
 
     def clean(self):
         cleaned = super().clean()

@@ -1,4 +1,4 @@
-"""Allow-list HTML sanitising for article bodies, on save and on wire ingest."""
+"""Allow-list HTML sanitising for article bodies, on save and on wire ingest: one allow-list for both."""
 
 import nh3
 
@@ -36,16 +36,24 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 ALLOWED_CLASSES = {"figure": {"image"}}
 
 
-def sanitize_html(html):
-    """Return `html` with every tag, attribute and URL scheme outside the allow-list removed."""
+def sanitize_html(html, *, drop_with_content=frozenset(), unwrap=frozenset()):
+    """Return `html` with every tag, attribute and URL scheme outside the allow-list removed.
+
+    The one allow-list of the site: the editor's body on every save and the wire's XHTML on ingest.
+    A tag outside it is unwrapped (its text kept); a caller narrows it with `unwrap` (tags unwrapped
+    too) and `drop_with_content` (the wire's scripts, media and forms: they go with their content).
+    """
     if not html:
         return ""
+    drop = {"script", "style", *drop_with_content}
+    tags = ALLOWED_TAGS - drop - set(unwrap)
     cleaned = nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=tags,
+        clean_content_tags=drop,
+        attributes={tag: names for tag, names in ALLOWED_ATTRIBUTES.items() if tag in tags},
         url_schemes=ALLOWED_URL_SCHEMES,
-        allowed_classes=ALLOWED_CLASSES,
+        allowed_classes={tag: names for tag, names in ALLOWED_CLASSES.items() if tag in tags},
         link_rel="noopener noreferrer",
         strip_comments=True,
     ).strip()

@@ -22,7 +22,7 @@ from django.utils.encoding import iri_to_uri
 from taggit.models import Tag, TaggedItem
 
 from articles.links import absolute_url
-from articles.models import Article, Author, Section
+from articles.models import Article, Author, Section, article_path
 
 NEWS_WINDOW = dt.timedelta(hours=48)
 NEWS_LIMIT = 1000  # Google News sitemaps hold at most 1 000 URLs.
@@ -119,8 +119,8 @@ def month(request, year, month):
         .order_by("-publish_at", "-id")
         .values_list("section__slug", "slug", "lastmod")
     )
-    # Same path as Article.get_absolute_url() without a reverse() per row.
-    urls = [(f"/{section}/{slug}/", lastmod) for section, slug, lastmod in rows]
+    # article_path(): the path Article.get_absolute_url() gives, without a reverse() per row.
+    urls = [(article_path(section, slug), lastmod) for section, slug, lastmod in rows]
     if not urls:
         raise Http404("Aucun article publié ce mois-ci.")
     return xml_response(urlset(urls))
@@ -169,7 +169,7 @@ def news(request):
     chunks = [f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">\n']
     for section, slug, headline, published in rows:
         chunks.append(
-            f"<url><loc>{loc(f'/{section}/{slug}/')}</loc><news:news>"
+            f"<url><loc>{loc(article_path(section, slug))}</loc><news:news>"
             f"<news:publication><news:name>{name}</news:name><news:language>fr</news:language></news:publication>"
             f"<news:publication_date>{w3c(published)}</news:publication_date>"
             f"<news:title>{escape(headline)}</news:title></news:news></url>\n"

@@ -77,14 +77,17 @@ def website():
 
 
 def authors_of(article, authors):
-    """The agency for a dispatch; each author (Person with its page) otherwise; the signature or the
-    newsroom when no author is credited."""
-    if article.is_dispatch:
+    """The agency for a dispatch; each person of the byline (Article.byline_parts(): the authors with
+    their pages, or the signature that replaces them) otherwise; the newsroom when nobody is credited.
+    `authors` is the page's list, kept for the callers; the parts read the same prefetched rows."""
+    parts = article.byline_parts()
+    if parts.is_dispatch:
         return [{"@type": "Organization", "name": article.source.name}]
-    if authors:
-        return [{"@type": "Person", "name": author.name, "url": absolute_url(author)} for author in authors]
-    if article.byline:
-        return [{"@type": "Person", "name": article.byline}]
+    if parts.people:
+        return [
+            {"@type": "Person", "name": person.name, **({"url": absolute_url(person.url)} if person.url else {})}
+            for person in parts.people
+        ]
     return [{"@type": "NewsMediaOrganization", "name": settings.SITE_NAME, "url": absolute_url("/")}]
 
 

@@ -3,7 +3,7 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -104,6 +104,8 @@ def related_articles(article, tags):
 def render_article(request, article, *, preview=False):
     """The article page for any article; the admin preview and share links call it with preview=True."""
     tags = list(article.tags.order_by("name"))
+    # Prefetched once: the byline (Article.byline_parts()) and the structured data read the same rows.
+    prefetch_related_objects([article], "authors")
     context = {
         "article": article,
         "authors": list(article.authors.all()),

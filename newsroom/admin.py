@@ -119,3 +119,6 @@ admin.site.unregister(Tag)
 admin.site.register(Tag, TagAdmin)
 admin.site.unregister(DBTaskResult)
 admin.site.register(DBTaskResult, TaskResultAdmin)
+
+# Accounts: no escalation past what the person granting holds (#10).
+from newsroom import admin_users  # noqa: E402, F401

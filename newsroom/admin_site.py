@@ -45,6 +45,14 @@ class FrenchTitlesMixin:
         return actions
 
 
+class SafeSearchMixin:
+    """Search boxes and autocompletes: PostgreSQL refuses a NUL in a string literal (a 500 otherwise),
+    and no stored text holds one, so it is dropped from the search term."""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+
 class NewsroomAdminSite(admin.AdminSite):
     site_title = _("Newsroom")
     site_header = _("Newsroom — la rédaction")
@@ -73,8 +81,11 @@ class NewsroomAdminSite(admin.AdminSite):
         return super().index(request, {**desk_context(request.user), **(extra_context or {})})
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        # Every ModelAdmin, third-party ones included (users, mots-clés, tâches), gets the French titles.
+        # Every ModelAdmin, third-party ones included (users, mots-clés, tâches), gets the French titles
+        # and a NUL-safe search.
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, FrenchTitlesMixin):
             admin_class = type(admin_class.__name__, (FrenchTitlesMixin, admin_class), {})
+        if not issubclass(admin_class, SafeSearchMixin):
+            admin_class = type(admin_class.__name__, (SafeSearchMixin, admin_class), {})
         super().register(model_or_iterable, admin_class, **options)

@@ -17,7 +17,7 @@ def _ordinal_suffix(self):
 
 
 class NewsroomConfig(AppConfig):
-    """Project-level pieces that span both apps: the admin's French, date formats, the desk."""
+    """Project-level pieces that span both apps: the roles, the admin's French, date formats, the desk."""
 
     name = "newsroom"
     verbose_name = _("Rédaction")
@@ -26,6 +26,11 @@ class NewsroomConfig(AppConfig):
         dateformat.DateFormat.S = _ordinal_suffix
         # Connected after django.contrib.auth's create_permissions, so it runs after it for each app.
         post_migrate.connect(french_permission_names, dispatch_uid="newsroom_french_permission_names")
+        from newsroom.roles import grant_missing_role_permissions
+
+        # The roles migration cannot see permissions created after it; once every app's permissions
+        # exist, top the groups up. Additive: it never removes what an admin granted.
+        post_migrate.connect(grant_missing_role_permissions, dispatch_uid="newsroom-roles")
 
 
 def french_permission_names(sender, *, using="default", apps=global_apps, **kwargs):

@@ -112,7 +112,12 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
 
     def get_queryset(self, request):
         # Explicit select_related: the changelist skips list_select_related once a mixin has selected any.
-        queryset = super().get_queryset(request).select_related("section", "source").prefetch_related("authors")
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("section", "source", "based_on__source")
+            .prefetch_related("authors")
+        )
         # The badge tells a returned draft (last move: « Renvoyer au rédacteur ») from a fresh one.
         last_move = Transition.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-id")
         queryset = queryset.annotate(last_from_status=Subquery(last_move.values("from_status")[:1]))
@@ -153,9 +158,33 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
         fieldsets = super().get_fieldsets(request, obj)
         if self.has_publish_permission(request):
             return fieldsets
-        # Publish and update times are the editors' business: not in a journalist's form at all.
-        hidden = {"publish_at", "updated_at"}
+        # Publish and update times, and the credit line, are the editors' business: not in a
+        # journalist's form at all (the credit then follows the source and « d’après la dépêche »).
+        hidden = {"publish_at", "updated_at", "credit_line"}
         return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "source" in form.base_fields and not self.has_publish_permission(request):
+            # A journalist writes for the newsroom: an agency source would put the story in « Fil AFP ».
+            form.base_fields["source"].queryset = Source.objects.filter(is_agency=False)
+        return form
+
+    def get_deleted_objects(self, objs, request):
+        """A dispatch, or a story readers have seen, is never deleted: sent editions, corrections and the
+        history cite it. Unpublish it instead."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        kept = [a for a in objs if a.wire_guid or a.source.is_agency or a.first_published_at is not None]
+        protected = [
+            *protected,
+            *(
+                _("« %(headline)s » : dépêche d’agence ou article déjà publié, dépubliez-le plutôt")
+                % {"headline": article.headline}
+                for article in kept
+            ),
+        ]
+        # The admin shows missing permissions before protected objects: name the real reason.
+        return deleted, counts, set() if protected else perms_needed, protected
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -288,7 +317,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
 
     @admin.display(description=_("auteurs"))
     def author_names(self, obj):
-        return obj.byline or ", ".join(author.name for author in obj.authors.all()) or "—"
+        return obj.byline_parts().names or str(obj.credit) or "—"
 
     @admin.display(description=_("publication"), ordering="publish_at")
     def publish_time(self, obj):

@@ -1,8 +1,9 @@
 """Admin of sections, sources, authors and subject mappings."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from articles.models import Author, Section, Source, SubjectMapping
+from articles.models import Article, Author, Section, Source, SubjectMapping
 
 
 @admin.register(Section)
@@ -26,6 +27,21 @@ class AuthorAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
     autocomplete_fields = ["user"]
+
+    def get_deleted_objects(self, objs, request):
+        """An author credited on an article is kept: deleting it would strip those bylines silently."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        credited = Article.objects.filter(authors__in=objs).values_list("headline", "authors__name").distinct()
+        protected = [
+            *protected,
+            *(
+                _("« %(headline)s », signé %(author)s : retirez d’abord l’auteur de la signature")
+                % {"headline": headline, "author": author}
+                for headline, author in credited.order_by("authors__name", "headline")
+            ),
+        ]
+        # The admin shows missing permissions before protected objects: name the real reason.
+        return deleted, counts, set() if protected else perms_needed, protected
 
 
 @admin.register(SubjectMapping)

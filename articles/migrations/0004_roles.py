@@ -4,16 +4,9 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from django.contrib.auth.management import create_permissions
-
-    from articles.roles import ensure_roles
-
-    # Permissions are normally created after the whole migrate run; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    ensure_roles(group_model=apps.get_model("auth", "Group"), permission_model=apps.get_model("auth", "Permission"))
+    # The roles span articles and newsletter: newsroom/migrations/0001_roles.py creates them now.
+    # Kept (as a no-op) so that databases which ran it and new ones share one history.
+    pass
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 A new feature adds `articles/models/<feature>.py` and one import line below.
 """
 
-from articles.models.article import Article, ArticleQuerySet, unique_slug
+from articles.models.article import Article, ArticleQuerySet, article_path, unique_slug
 from articles.models.desk import Assignment, Notification, NotificationSettings
 from articles.models.images import Image
 from articles.models.live import LiveBlog, LiveEntry
@@ -31,5 +31,6 @@ __all__ = [
     "Transition",
     "WireDispatch",
     "WireWithdrawal",
+    "article_path",
     "unique_slug",
 ]

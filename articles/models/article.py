@@ -1,13 +1,14 @@
 """The article and its published/scheduled querysets; its workflow methods are in models/workflow.py."""
 
 import re
+from dataclasses import dataclass
 from html import unescape
 
 import reversion
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
@@ -145,7 +146,7 @@ class Article(ArticleWorkflow, models.Model):
                 name="article_sitemap_idx",
             ),
         ]
-        # The editorial roles (articles/roles.py) are built from these and the model permissions.
+        # The editorial roles (newsroom/roles.py) are built from these and the model permissions.
         permissions = [
             ("submit_article", _("Peut soumettre un article à la relecture")),
             ("change_any_article", _("Peut modifier les articles des autres")),
@@ -175,7 +176,7 @@ class Article(ArticleWorkflow, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"section": self.section.slug, "slug": self.slug})
+        return article_path(self.section.slug, self.slug)
 
     @property
     def is_published(self):
@@ -209,6 +210,24 @@ class Article(ArticleWorkflow, models.Model):
         if self.based_on_id is not None:
             return _("avec %(agency)s") % {"agency": self.based_on.source.credit or self.based_on.source.name}
         return ""
+
+    def byline_parts(self):
+        """The credit and byline, as every surface shows them (page, teasers, admin, feeds, emails).
+
+        A dispatch is credited « AFP » alone; otherwise « Par <auteurs>, <crédit> », the byline field
+        replacing the author list. Reads `authors.all()`: prefetch it on lists.
+        """
+        credit = str(self.credit)
+        if self.source.is_agency:
+            return Byline(people=(), credit=credit, is_dispatch=True)
+        if self.byline:
+            return Byline(people=(BylinePerson("", self.byline),), credit=credit)
+        authors = list(self.authors.all())
+        people = tuple(
+            BylinePerson(_separator(i, len(authors)), author.name, author.get_absolute_url())
+            for i, author in enumerate(authors)
+        )
+        return Byline(people=people, credit=credit)
 
     def publish_problems(self):
         """Why the pictures keep this article from being published (alt text, credit), in French.
@@ -249,6 +268,54 @@ class Article(ArticleWorkflow, models.Model):
         if crops:
             return [crop["url"] for crop in crops]
         return [self.featured_image.url] if self.featured_image else []
+
+
+def article_path(section_slug, slug):
+    """The path of an article's page, /<rubrique>/<slug>/: the one place its shape is written.
+
+    `articles/urls.py` (« detail ») is its inverse; tests/articles/test_models.py checks that both
+    agree. Built without reverse(), so a sitemap of tens of thousands of rows costs no resolver call.
+    """
+    return f"{get_script_prefix()}{section_slug}/{slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class BylinePerson:
+    separator: str  # what goes before the name: "", ", " or " et "
+    name: str
+    url: str = ""  # the author's page; empty for the byline field's free text
+
+
+@dataclass(frozen=True, slots=True)
+class Byline:
+    """What `Article.byline_parts()` returns; str() is the plain text line."""
+
+    people: tuple[BylinePerson, ...]
+    credit: str = ""
+    is_dispatch: bool = False
+
+    @property
+    def names(self):
+        """« A, B et C », or the byline field's text."""
+        return "".join(f"{person.separator}{person.name}" for person in self.people)
+
+    @property
+    def creator(self):
+        """Without « Par », as feeds and structured data name a creator: « A et B, avec AFP », « AFP »."""
+        return ", ".join(part for part in (self.names, self.credit) if part)
+
+    def __str__(self):
+        if self.is_dispatch or not self.people:
+            return self.credit
+        if self.credit:
+            return str(_("Par %(names)s, %(credit)s") % {"names": self.names, "credit": self.credit})
+        return str(_("Par %(names)s") % {"names": self.names})
+
+
+def _separator(index, count):
+    if index == 0:
+        return ""
+    return f" {_('et')} " if index == count - 1 else ", "
 
 
 def first_paragraph(html):

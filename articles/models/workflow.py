@@ -171,10 +171,7 @@ class ArticleWorkflow:
         """Apply the move `name` (a key of MOVES): the one place an article changes status."""
         move = MOVES[name]
         with transaction.atomic(), reversion.create_revision():
-            # Check against the locked, stored state: a stale object or a crafted request changes nothing.
-            stored = type(self).objects.select_for_update().get(pk=self.pk)
-            for field in WORKFLOW_FIELDS:
-                setattr(self, field, getattr(stored, field))
+            self._lock_and_reload()
             refusal = self.refusal(name, user=user, actor=actor)
             if refusal is not None:
                 raise refusal
@@ -206,6 +203,12 @@ class ArticleWorkflow:
             reversion.set_comment(f"{reversion.get_comment()} — {label}" if reversion.get_comment() else label)
             if move.purge:
                 self.schedule_purge(hard=move.hard_purge)
+
+    def _lock_and_reload(self):
+        """Lock the row and take its stored workflow state: a stale object or a crafted request changes nothing."""
+        stored = type(self).objects.select_for_update().get(pk=self.pk)
+        for field in WORKFLOW_FIELDS:
+            setattr(self, field, getattr(stored, field))
 
     def bump_edit_version(self):
         """Every stored change bumps it, so an edit form opened on the previous state is refused on save."""
@@ -263,9 +266,7 @@ class ArticleWorkflow:
         if not (wrong or "").strip() or not (right or "").strip():
             raise ValidationError(_("Indiquez ce qui était inexact et ce qui est exact."))
         with transaction.atomic(), reversion.create_revision():
-            stored = type(self).objects.select_for_update().get(pk=self.pk)
-            for field in WORKFLOW_FIELDS:
-                setattr(self, field, getattr(stored, field))
+            self._lock_and_reload()
             if not self.is_published:
                 raise ValidationError(_("Seul un article publié peut recevoir une correction."))
             now = timezone.now()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.templatetags.articles_tags import date_fr
-from tests.factories import make_article, source
+from tests.factories import make_article, make_section, source
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +56,14 @@ def test_body_keeps_non_breaking_spaces_and_typography():
 )
 def test_date_fr(value, style, expected):
     assert date_fr(value, style) == expected
+
+
+def test_article_path_is_the_inverse_of_the_detail_pattern():
+    from django.urls import resolve, reverse
+
+    article = make_article(section=make_section(slug="ouzbekistan-2"), slug="le-titre-2024")
+    path = article.get_absolute_url()
+    assert path == reverse("articles:detail", kwargs={"section": "ouzbekistan-2", "slug": "le-titre-2024"})
+    match = resolve(path)
+    assert match.view_name == "articles:detail"
+    assert match.kwargs == {"section": "ouzbekistan-2", "slug": "le-titre-2024"}

@@ -97,10 +97,6 @@ def assert_safe(html):
                 assert scheme in ALLOWED_URL_SCHEMES or scheme == "", (value, html)
 
 
-def test_corpus_is_big_enough():
-    assert len(HOSTILE) >= 30
-
-
 @pytest.mark.parametrize("snippet", HOSTILE)
 def test_hostile_snippet_does_not_survive(snippet):
     cleaned = sanitize_html(snippet)
@@ -108,11 +104,20 @@ def test_hostile_snippet_does_not_survive(snippet):
     assert sanitize_html(cleaned) == cleaned  # stable: a second pass finds nothing more to remove
 
 
-@pytest.mark.parametrize("snippet", HOSTILE)
+# Only the snippets that still hold a link once cleaned can tell whether links get their rel.
+LINKS = [
+    '<a href="https://example.org/" rel="opener">lien</a>',
+    '<a href="https://example.org/" target="_blank">lien</a>',
+    '<p><a href="http://example.org/" rel="nofollow" onclick="x()">lien</a></p>',
+    *(s for s in HOSTILE if "<a" in sanitize_html(s)),
+]
+
+
+@pytest.mark.parametrize("snippet", LINKS)
 def test_links_get_rel(snippet):
-    for tag, attrs in elements(sanitize_html(snippet)):
-        if tag == "a":
-            assert dict(attrs).get("rel") == "noopener noreferrer"
+    links = [dict(attrs) for tag, attrs in elements(sanitize_html(snippet)) if tag == "a"]
+    assert links
+    assert all(link.get("rel") == "noopener noreferrer" for link in links)
 
 
 LEGITIMATE = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.models import Article, WireDispatch
+from articles.roles import CHIEF_EDITOR
 from tests.factories import make_article, make_user, source
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +180,7 @@ def test_withdrawn_dispatch_drops_out_by_the_next_request(client, django_capture
 
 
 def test_admin_lists_search_with_the_engine_drafts_included(client):
-    chief = make_user(is_superuser=True)
+    chief = make_user(groups=[CHIEF_EDITOR])
     client.force_login(chief)
     draft = make_article(
         headline="Brouillon d’hier",

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from articles.cache import purge_public_pages
 from articles.models import Section
+from articles.roles import EDITOR
 from tests.articles.conftest import PUBLIC_SITE as SITE
 from tests.factories import make_article, make_author, make_user, source
 
@@ -105,7 +106,7 @@ def test_rewrite_points_at_dispatch_url_then_wire_id(client, dispatch):
 
 def test_corrected_story_moves_date_modified(client):
     story = make_article(publish_at=timezone.now() - dt.timedelta(days=1))
-    editor = make_user(is_superuser=True)
+    editor = make_user(groups=[EDITOR])
     correction = story.correct(user=editor, wrong="238 morts", right="Il y a eu 236 morts, non 238.")
     found, html = blocks(client, story.get_absolute_url())
     article = of_type(found, "NewsArticle")

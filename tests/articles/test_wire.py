@@ -486,7 +486,7 @@ def test_an_unexpected_error_rolls_the_item_back(monkeypatch, tmp_path):
     def broken(item, lookups):
         raise RuntimeError("tags exploded")
 
-    monkeypatch.setattr(wire, "_tags", broken)
+    monkeypatch.setattr(wire.apply, "_tags", broken)
     with pytest.raises(RuntimeError):
         wire.ingest_file(write(tmp_path / "x.xml", news_item()))
     assert not Article.objects.exists()

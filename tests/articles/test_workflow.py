@@ -1,12 +1,11 @@
 """Transitions as model methods: who may do them, the audit rows they leave, scheduling by the clock."""
 
-import contextlib
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Transition
@@ -211,8 +210,7 @@ def _public_urls(article):
         "section": article.section.get_absolute_url(),
     }
     for name in ("articles:feed", "articles:sitemap"):
-        with contextlib.suppress(NoReverseMatch):  # the public site may not have it yet
-            urls[name] = reverse(name)
+        urls[name] = reverse(name)
     return urls
 
 
@@ -222,7 +220,6 @@ def test_scheduled_article_appears_at_its_time_everywhere(client, editor, journa
         article = draft(journalist, headline="Astana accueillera le sommet en juin")
         article.schedule(user=editor, at=start + timedelta(hours=1))
         urls = _public_urls(article)
-        assert {"home", "detail", "section"} <= set(urls)
 
         for name, url in urls.items():
             status, text = fetch(client, url)
