@@ -184,14 +184,8 @@ class EditionRenderer:
 
 
 def article_credit(article):
-    names = ", ".join(author.name for author in article.authors.all())
-    byline = article.byline or names
-    credit = str(article.credit)
-    if byline and credit:
-        return _("Par %(byline)s, %(credit)s") % {"byline": byline, "credit": credit}
-    if byline:
-        return _("Par %(byline)s") % {"byline": byline}
-    return credit
+    """The byline and credit exactly as the article page shows them (one rule: Article.byline_parts)."""
+    return str(article.byline_parts())
 
 
 def message_id_for(*, edition_id, subscriber_id, test=None, domain=None):
