@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from articles.links import absolute_url
 from articles.models import Article
+from newsletter import alerts
 from newsletter.mime import EncodedBody, NewsletterEmail, build, encode_address, qp
 from newsletter.models import Delivery, Edition, EditionArticle, Frequency, Newsletter, Subscriber
 
@@ -78,7 +79,7 @@ def assemble_edition(*, newsletter, now=None, automatic=False):
         start = now - (timedelta(days=7) if newsletter.frequency == Frequency.WEEKLY else timedelta(days=1))
     articles = (
         Article.objects.published()
-        .filter(publish_at__gt=start, publish_at__lte=now)
+        .filter(Q(publish_at__gt=start, publish_at__lte=now) | alerts.live_in_period(start, now))
         .order_by("section__order", "-publish_at")
         .values_list("id", flat=True)
     )
@@ -153,7 +154,10 @@ def start_due_editions(*, now=None):
 
 
 def recipients_for(edition, *, section_ids):
-    """Active subscribers of the edition's frequency who follow none, or one of `section_ids`."""
+    """Active subscribers of the edition's frequency who follow none, or one of `section_ids`
+    (for an alert: every active subscriber who chose alerts)."""
+    if edition.kind == Edition.Kind.ALERT:
+        return Subscriber.objects.active().filter(alerts=True)
     through = Subscriber.sections.through
     return (
         Subscriber.objects.active()
@@ -308,7 +312,8 @@ class EditionRenderer:
 
     def variant(self, followed=frozenset()):
         """The rendering for a subscriber following `followed` (empty: all); None if nothing for them."""
-        key = frozenset(followed) & self.section_ids if followed else None
+        # An alert goes to whoever chose alerts, whatever sections they follow.
+        key = frozenset(followed) & self.section_ids if followed and self.edition.kind != Edition.Kind.ALERT else None
         if key is not None and not key:
             return None
         if key not in self._variants:
@@ -330,6 +335,7 @@ class EditionRenderer:
                     "standfirst": article.standfirst,
                     "credit": article_credit(article),
                     "url": absolute(article.get_absolute_url()),
+                    **alerts.live_item(article),
                 }
             )
         # Sections appear in the order of their first article, which the editor controls.
@@ -348,8 +354,9 @@ class EditionRenderer:
             "preferences_url": PREFERENCES_PLACEHOLDER,
         }
         with translation.override(settings.LANGUAGE_CODE):
-            html = inline_css(render_to_string("newsletter/email/edition.html", context))
-            text = render_to_string("newsletter/email/edition.txt", context)
+            template = "alert" if self.edition.kind == Edition.Kind.ALERT else "edition"
+            html = inline_css(render_to_string(f"newsletter/email/{template}.html", context))
+            text = render_to_string(f"newsletter/email/{template}.txt", context)
         return Variant(html=html, text=text, article_count=len(articles))
 
     def links(self, subscriber):
