@@ -12,8 +12,12 @@ export DEBUG ?= 1
 
 .PHONY: messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check bench requirements clean
 
-run: install migrate demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+# The site, a task worker (sends the sign-up confirmations) and the periodic jobs, under honcho
+# (Procfile.dev); Ctrl+C stops all three. Emails: the worker's output and var/mail/*.eml.
+run: install-dev migrate demo
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) PORT=$(PORT) PYTHONUNBUFFERED=1 \
+		EMAIL_BACKEND=$${EMAIL_BACKEND:-newsroom.mail.DevelopmentEmailBackend} \
+		$(BIN)/honcho -f Procfile.dev start
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +70,8 @@ format: install-dev
 
 check: install
 	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-secret-value-for-django ALLOWED_HOSTS=example.org \
+		SITE_URL=https://example.org DATABASE_URL=$${DATABASE_URL:-sqlite:///var/check.sqlite3} \
+		REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # Benchmarks print figures (never pass/fail): every bench/bench_*.py, or BENCH=bench/bench_x.py.

@@ -198,7 +198,7 @@ def bench(args, port, sink_report, own_database):
     from django.utils import timezone
 
     from articles.models import Article, Section, Source
-    from newsletter import sending
+    from newsletter import editions, rendering, sending
     from newsletter.models import Delivery, Edition, Newsletter, Subscriber
 
     n = args.subscribers
@@ -241,9 +241,9 @@ def bench(args, port, sink_report, own_database):
         )
     print(f"setup: {n} subscribers in {time.perf_counter() - began:.1f} s")
 
-    edition = sending.assemble_edition(newsletter=newsletter)
+    edition = editions.assemble_edition(newsletter=newsletter)
     began = time.perf_counter()
-    sending.start_edition(edition=edition, enqueue=False)
+    editions.start_edition(edition=edition, enqueue=False)
     print(
         f"start_edition: {Delivery.objects.filter(edition=edition).count()} deliveries queued in "
         f"{time.perf_counter() - began:.1f} s"
@@ -278,7 +278,7 @@ def bench(args, port, sink_report, own_database):
     # The ceiling: the same prebuilt message, a bare smtplib loop, one connection. A rate needs no
     # 100 000 samples: the loop stops at --ceiling-messages to keep the run short.
     count = min(n, args.ceiling_messages)
-    renderer = sending.EditionRenderer(edition)
+    renderer = rendering.EditionRenderer(edition)
     sample = Subscriber.objects.first()
     raw = renderer.message(renderer.variant(), subscriber=sample).message(policy=email.policy.SMTP).as_bytes()
     began = time.perf_counter()

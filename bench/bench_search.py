@@ -9,9 +9,9 @@ generated once with `generate_articles --seed 13`; drop them with --drop). 200 q
 are drawn (seeded) from the generator's vocabulary, with place-name variants (« Nur-Sultan »,
 « Tashkent ») and words no story contains (so the no-result page, with its suggestion and latest
 stories, is measured too). Each query is requested through Django's test client — the whole stack:
-middleware, view, engine, template — with the page cache off (PAGE_CACHE_SECONDS=0), at concurrency 1
-and then from 8 threads. The home page, measured the same way in the same run, is the ceiling the
-search page is compared with. Figures go to docs/benchmarks.md (« Search »).
+middleware, view, engine, template — with the page cache off (PAGE_CACHE_SECONDS=0 and
+PAGE_STALE_SECONDS=0), at concurrency 1 and then from 8 threads. The home page, measured the same
+way in the same run, is the ceiling the search page is compared with. Figures go to docs/benchmarks.md (« Search »).
 """
 
 import argparse
@@ -105,6 +105,7 @@ def run_size(size):
         ALLOWED_HOSTS="testserver",
         SECURE_SSL_REDIRECT="0",
         PAGE_CACHE_SECONDS="0",
+        PAGE_STALE_SECONDS="0",  # no stale copy served while a page is rebuilt
         LOG_LEVEL="ERROR",
         # Production settings serve hashed static files: collected once into this folder.
         VAR_DIR=str(ROOT / "var" / "bench-search"),

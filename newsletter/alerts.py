@@ -87,7 +87,7 @@ def send_alert(*, live, user, subject, intro, nonce=""):
         edition = Edition.objects.filter(pk=cache.get(key)).first()
         if edition is not None:
             return edition
-    from newsletter import sending
+    from newsletter import editions
 
     now = timezone.now()
     with transaction.atomic():
@@ -100,7 +100,7 @@ def send_alert(*, live, user, subject, intro, nonce=""):
             period_end=now,
         )
         EditionArticle.objects.create(edition=edition, article=live.article, position=10)
-        sending.start_edition(edition=edition, now=now)
+        editions.start_edition(edition=edition, now=now)
     if key:
         cache.set(key, edition.pk, 24 * 3600)
     return edition

@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from articles.cache import public_page
-from newsletter import sending
+from newsletter import rendering
+from newsletter.confirmation import send_confirmation_task
 from newsletter.forms import CONSENT_TEXTS, CURRENT_CONSENT, PreferencesForm, SubscribeForm
 from newsletter.models import Edition, Subscriber
-from newsletter.tasks import send_confirmation_task
 
 
 def client_ip(request):
@@ -228,5 +228,8 @@ def edition(request, pk):
     edition = Edition.objects.filter(pk=pk, status__in=[Edition.Status.SENDING, Edition.Status.SENT]).first()
     if edition is None:
         raise Http404
-    html = sending.preview_html(edition=edition, web=True)
-    return HttpResponse(html or "", content_type="text/html; charset=utf-8")
+    html = rendering.preview_html(edition=edition, web=True)
+    response = HttpResponse(html or "", content_type="text/html; charset=utf-8")
+    # An email's HTML: styled inline by design (css-inline), and never any script (settings.EMAIL_PAGE_CSP).
+    response._csp_config = settings.EMAIL_PAGE_CSP
+    return response

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import desk
 from articles.models import Notification
+from articles.roles import CHIEF_EDITOR, EDITOR, JOURNALIST, ROLE_LABELS
 from newsletter.models import Edition, Newsletter
 
 
@@ -34,6 +35,15 @@ def next_editions_block():
     )
 
 
+def role_label(user, *, is_editor):
+    """« Rédaction en chef », « Éditeur » or « Journaliste »: the highest role the person holds."""
+    names = set(user.groups.values_list("name", flat=True))
+    for name in (CHIEF_EDITOR, EDITOR, JOURNALIST):
+        if name in names:
+            return ROLE_LABELS[name]
+    return ROLE_LABELS[EDITOR] if is_editor else ROLE_LABELS[JOURNALIST]
+
+
 def desk_context(user):
     is_editor = user.has_perm("articles.publish_article")
     blocks = desk.editor_blocks(user) if is_editor else []
@@ -46,7 +56,7 @@ def desk_context(user):
     )
     return {
         "desk_blocks": blocks,
-        "desk_role": _("Éditeur") if is_editor else _("Journaliste"),
+        "desk_role": role_label(user, is_editor=is_editor),
         "desk_is_editor": is_editor,
         "desk_notifications": recent,
     }

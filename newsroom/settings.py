@@ -41,11 +41,15 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
+# Previous keys, comma-separated, still accepted for signatures while they expire (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Absolute URL of the public site, used in emails, feeds and share links.
+if not DEBUG and not env("SITE_URL"):
+    raise ImproperlyConfigured("SITE_URL must be set when DEBUG is off (e.g. https://www.example.org).")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env("SITE_NAME", "Newsroom — L’actualité de l’Asie centrale")
 
@@ -63,8 +67,11 @@ INSTALLED_APPS = [
     "taggit",
     "django_ckeditor_5",
     "reversion",
+    # Before django-tasks-db: its `db_worker` (waits out database restarts) replaces the package's.
+    "newsroom.workers",
     "newsroom.apps.TasksConfig",
     "anymail",
+    "axes",
     "articles",
     "newsletter",
     "newsroom",
@@ -81,6 +88,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After the CSP middleware, so it picks the admin policy before that one writes the header.
+    "newsroom.security.SecurityHeadersMiddleware",
+    # Last: login throttling (django-axes) sees the authenticated request.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -105,6 +117,11 @@ WSGI_APPLICATION = "newsroom.wsgi.application"
 
 # SQLite file under var/ unless DATABASE_URL says otherwise (postgres://user@host:port/name).
 VAR_DIR = Path(env("VAR_DIR", BASE_DIR / "var"))
+if not DEBUG and not env("DATABASE_URL"):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off (postgres://user:password@host:5432/name; "
+        "sqlite:///path/to/file.sqlite3 only for a single-process site)."
+    )
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'newsroom.sqlite3'}"),
@@ -242,6 +259,11 @@ TASKS = {
 TAGGIT_CASE_INSENSITIVE = True
 
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses every login attempt while the account or the address is locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -261,8 +283,88 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Lock-outs are warnings; every successful or failed login at INFO is noise in the logs.
+        "axes": {"level": env("AXES_LOG_LEVEL", "WARNING")},
+    },
 }
+
+# --- Production hardening (docs/security.md) ---------------------------------------------
+from django.utils.csp import CSP  # noqa: E402
+
+# Public pages: no inline script or style at all (JS in static/js/, CSS in static/css/). JSON-LD data
+# blocks are not scripts and need nothing. Images: the site's own, data: URIs, and any HTTPS origin
+# (object storage, a CDN, pictures embedded in a story); they cannot run code.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "https:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "media-src": [CSP.SELF, "https:"],
+    "object-src": [CSP.NONE],
+    "frame-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# The admin (every URL of the admin namespace): CKEditor 5 writes inline styles and previews uploads
+# as blob: URLs; scripts still only from our own static files.
+ADMIN_CSP = {
+    **SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", "https:"],
+}
+# The web version of a sent edition is the email's HTML, whose styles are inline by design.
+EMAIL_PAGE_CSP = {**SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+if env("CSP_REPORT_URI"):
+    for policy in (SECURE_CSP, ADMIN_CSP, EMAIL_PAGE_CSP):
+        policy["report-uri"] = [env("CSP_REPORT_URI")]
+# Browser features no page of the site uses are switched off (newsroom.security).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "interest-cohort",
+    )
+} | {"fullscreen": ["self"]}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The load balancer's plain-HTTP probe is answered, not redirected to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Staff sessions (only the admin uses sessions): they end after SESSION_COOKIE_AGE seconds without a
+# request (each request pushes the end back), and when the browser closes if SESSION_EXPIRE_AT_BROWSER_CLOSE.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 4 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Admin login throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords for one account, or from one
+# address, lock that account or address for AXES_COOLOFF_MINUTES, even with the right password.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = __import__("datetime").timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
+AXES_VERBOSE = False
+# Behind a proxy REMOTE_ADDR must be the client's address (gunicorn --forwarded-allow-ips).
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+
+# Media: served by Django (newsroom.media: images inline, anything else as a download, nosniff) unless
+# SERVE_MEDIA=0 because the web server or object storage serves MEDIA_URL (docs/operations.md).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+MEDIA_CACHE_SECONDS = env_int("MEDIA_CACHE_SECONDS", 7 * 24 * 60 * 60)
 
 # --- Newsroom ---------------------------------------------------------------------------
 # Whether AFP items arrive published or as drafts waiting for an editor.

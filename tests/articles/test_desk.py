@@ -234,3 +234,9 @@ def test_journalists_read_the_budget_but_cannot_assign(client, newsroom):
     client.force_login(newsroom["journalist"])
     assert client.get(reverse("admin:articles_assignment_budget")).status_code == 200
     assert client.get(reverse("admin:articles_assignment_add")).status_code == 403
+
+
+def test_desk_names_the_role_of_the_person_signed_in(client, newsroom):
+    for user, role in [("journalist", "Journaliste"), ("editor", "Éditeur"), ("chief", "Rédaction en chef")]:
+        client.force_login(newsroom[user])
+        assert f'<span class="desk-role">{role}</span>' in client.get(reverse("admin:index")).text

@@ -505,8 +505,9 @@ def test_command_prints_one_line_per_item_and_fails_on_rejects():
 
 
 def test_withdrawal_drops_the_story_from_a_pending_newsletter_edition():
+    from newsletter.editions import assemble_edition
     from newsletter.models import Edition, Newsletter
-    from newsletter.sending import assemble_edition, preview_html
+    from newsletter.rendering import preview_html
 
     with time_machine.travel(datetime(2023, 10, 19, 10, 0, tzinfo=UTC), tick=False):
         ingest_one("afp_kazakhstan_v1.xml", auto_publish=True)

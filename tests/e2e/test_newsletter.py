@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import override_settings
 
-from newsletter import sending
+from newsletter import editions
 from newsletter.models import Newsletter, Subscriber
 from tests.factories import make_article
 from tests.newsletter.sink import Sink
@@ -42,8 +42,8 @@ def test_reader_signs_up_confirms_receives_and_unsubscribes(page, smtp_sink):
     assert Subscriber.objects.get().status == Subscriber.Status.ACTIVE
 
     make_article(headline="Le Kazakhstan dévoile son budget")
-    edition = sending.assemble_edition(newsletter=Newsletter.objects.get(slug="essentiel-quotidien"))
-    sending.start_edition(edition=edition)
+    edition = editions.assemble_edition(newsletter=Newsletter.objects.get(slug="essentiel-quotidien"))
+    editions.start_edition(edition=edition)
     digest = smtp_sink.to("lectrice@example.org")[-1]
     html = digest.get_body(("html",)).get_content()
     assert "Le Kazakhstan dévoile son budget" in html

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from newsletter import sending
+from newsletter import editions
 from newsletter.models import Edition, EditionArticle, Subscriber
 from tests.factories import make_article, make_user
 from tests.newsletter.helpers import daily, make_subscriber
@@ -79,7 +79,7 @@ def test_edition_review_preview_test_and_send(client, editor, smtp_sink):
     make_article(headline="Premier titre")
     second = make_article(headline="Second titre")
     make_subscriber("lecteur@example.org")
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     change = reverse("admin:newsletter_edition_change", args=[edition.pk])
     page = client.get(change)
     assert page.status_code == 200 and "Envoyer maintenant" in page.text
@@ -112,10 +112,10 @@ def test_edition_review_preview_test_and_send(client, editor, smtp_sink):
 def test_edition_being_sent_shows_live_progress(client, editor):
     make_article()
     make_subscriber()
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
     page = client.get(reverse("admin:newsletter_edition_change", args=[edition.pk])).text
-    assert 'id="edition-progress"' in page and "setTimeout(tick" in page
+    assert 'id="edition-progress"' in page and "js/admin-edition-progress.js" in page
     assert "Envoyer maintenant" not in page  # no longer editable nor sendable
     progress = client.get(reverse("admin:newsletter_edition_progress", args=[edition.pk])).json()
     assert progress == {"status": "sending", "queued": 1, "total": 1}
@@ -127,7 +127,7 @@ def test_sending_needs_the_permission(client):
     client.force_login(user)
     make_article()
     make_subscriber()
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     response = client.post(reverse("admin:newsletter_edition_send", args=[edition.pk]))
     assert response.status_code == 403
     assert Edition.objects.get().status == Edition.Status.DRAFT and not mail.outbox
@@ -136,7 +136,7 @@ def test_sending_needs_the_permission(client):
 def test_stats_page_charts_subscribers_and_deliveries(client, editor):
     make_article()
     make_subscriber()
-    sending.start_edition(edition=sending.assemble_edition(newsletter=daily()))
+    editions.start_edition(edition=editions.assemble_edition(newsletter=daily()))
     response = client.get(reverse("admin:newsletter_subscriber_stats"))
     assert response.status_code == 200
     assert "<polyline" in response.text and "1 abonnés actifs" in response.text

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from articles import live
-from newsletter import alerts, sending
+from newsletter import alerts, editions, sending
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.articles.live_helpers import make_editor, make_journalist, make_live
 from tests.newsletter.helpers import daily, html_part, make_subscriber, text_part
@@ -88,9 +88,9 @@ def test_running_direct_is_one_digest_item_with_its_summary(smtp_sink):
     for n in range(3):
         live.post_entry(live=direct, user=editor, body=f"Entrée {n}")
     make_subscriber("quotidien@example.org")
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     assert list(edition.articles.all()) == [direct.article]
-    sending.start_edition(edition=edition)
+    editions.start_edition(edition=edition)
     sending.deliver_edition(edition_id=edition.pk)
     [message] = smtp_sink.to("quotidien@example.org")
     text = text_part(message)

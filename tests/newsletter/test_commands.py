@@ -6,7 +6,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from newsletter import sending
+from newsletter import editions
 from newsletter.models import Edition
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, make_subscriber
@@ -18,7 +18,7 @@ def test_send_edition_shows_progress_and_sends_once(smtp_sink):
     make_article()
     for i in range(5):
         make_subscriber(f"r{i}@example.org")
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     out = io.StringIO()
     call_command("send_edition", edition.pk, "--batch-size", "2", stdout=out)
     assert "[########################################] 5/5 (100%)" in out.getvalue()

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Section
-from newsletter import sending
+from newsletter import confirmation, editions
 from newsletter.mime import NewsletterEmail
 from newsletter.models import Edition, Subscriber
 from tests.factories import make_article, make_user
@@ -30,7 +30,7 @@ def editor(client):
 
 def test_confirmation_email_has_a_message_id(smtp_sink):
     subscriber = make_subscriber("nouveau@example.org", status=Subscriber.Status.PENDING, confirmed_at=None)
-    sending.send_confirmation(subscriber=subscriber)
+    confirmation.send_confirmation(subscriber=subscriber)
     [message] = smtp_sink.messages
     assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@newsroom.localhost>")
 
@@ -70,7 +70,7 @@ def test_attachments_are_refused_not_dropped():
 
 @pytest.mark.parametrize("subject", ["Édition\r\nBcc: x@example.org", "Ligne\ncoupée", "Retour\rchariot"])
 def test_edition_subject_with_a_line_break_is_refused_by_the_model(subject):
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     edition.subject = subject
     with pytest.raises(ValidationError) as error:
         edition.full_clean()
@@ -78,7 +78,7 @@ def test_edition_subject_with_a_line_break_is_refused_by_the_model(subject):
 
 
 def test_edition_subject_with_a_line_break_is_refused_in_the_admin(client, editor):
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     url = reverse("admin:newsletter_edition_change", args=[edition.pk])
     data = {
         "newsletter": edition.newsletter_id,
@@ -192,7 +192,7 @@ def test_erasing_a_subscriber_still_works_with_sections():
 
 def test_edition_with_a_crlf_subject_never_reaches_sending():
     make_article()
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     Edition.objects.filter(pk=edition.pk)  # the database refuses it too
     from django.db import IntegrityError, transaction
 

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import reverse
 
-from newsletter import sending
+from newsletter import editions
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, html_part, link, text_part
@@ -39,8 +39,8 @@ def test_sign_up_confirm_receive_and_leave_in_one_click(client, smtp_sink):
     assert subscriber.status == Subscriber.Status.ACTIVE and subscriber.confirmed_at is not None
 
     article = make_article(headline="Astana accueille le sommet régional", standfirst="Un chapô précis.")
-    edition = sending.assemble_edition(newsletter=daily())
-    assert sending.start_edition(edition=edition)  # ImmediateBackend: the send task runs now
+    edition = editions.assemble_edition(newsletter=daily())
+    assert editions.start_edition(edition=edition)  # ImmediateBackend: the send task runs now
 
     [digest] = [m for m in smtp_sink.to("Aigerim@example.org") if m is not confirmation]
     assert "Astana accueille le sommet régional" in html_part(digest)
@@ -69,7 +69,7 @@ def test_sign_up_confirm_receive_and_leave_in_one_click(client, smtp_sink):
     assert Subscriber.objects.get().status == Subscriber.Status.UNSUBSCRIBED
 
     make_article(headline="Nouvelle du lendemain")
-    later = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=later)
+    later = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=later)
     assert not Delivery.objects.filter(edition=later).exists()
     assert len(smtp_sink.to("Aigerim@example.org")) == 2

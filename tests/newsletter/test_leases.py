@@ -7,7 +7,7 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
-from newsletter import sending
+from newsletter import editions, handover, sending
 from newsletter.models import Delivery, Edition
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, make_subscriber
@@ -19,8 +19,8 @@ AFTER_LEASE = dt.timedelta(seconds=601)
 def started_edition(count):
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(count)]
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
     return edition, subscribers
 
 
@@ -30,19 +30,19 @@ def statuses():
 
 def test_worker_stalled_past_its_lease_neither_hands_over_nor_records(smtp_sink, monkeypatch):
     edition, subscribers = started_edition(10)
-    real_wait = sending.Pacer.wait
+    real_wait = handover.Pacer.wait
     calls = {"n": 0}
 
     def stall_before_the_fourth(self):
         calls["n"] += 1
         if calls["n"] == 4:
             # This worker stalls (SIGSTOP) past its lease; meanwhile another one takes the edition over.
-            monkeypatch.setattr(sending.Pacer, "wait", real_wait)
+            monkeypatch.setattr(handover.Pacer, "wait", real_wait)
             with time_machine.travel(timezone.now() + AFTER_LEASE):
                 assert sending.deliver_edition(edition_id=edition.pk, batch_size=10).sent == 7
         return real_wait(self)
 
-    monkeypatch.setattr(sending.Pacer, "wait", stall_before_the_fourth)
+    monkeypatch.setattr(handover.Pacer, "wait", stall_before_the_fourth)
     result = sending.deliver_edition(edition_id=edition.pk, batch_size=10)
 
     assert smtp_sink.counts() == {s.email: 1 for s in subscribers}

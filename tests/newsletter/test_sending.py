@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles.models import Article, Section
-from newsletter import sending
+from newsletter import editions, rendering, sending
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, html_part, make_subscriber, weekly
@@ -25,8 +25,8 @@ def uz():
 
 
 def started_edition(**kwargs):
-    edition = sending.assemble_edition(newsletter=daily(), **kwargs)
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily(), **kwargs)
+    editions.start_edition(edition=edition, enqueue=False)
     return edition
 
 
@@ -66,13 +66,13 @@ def test_withdrawn_or_unpublished_story_drops_out_of_an_unsent_edition(smtp_sink
     withdrawn = make_article(headline="Dépêche retirée")
     unpublished = make_article(headline="Article dépublié")
     make_subscriber("lecteur@example.org")
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     assert set(edition.articles.all()) == {kept, withdrawn, unpublished}
 
     Article.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now())
     Article.objects.filter(pk=unpublished.pk).update(status=Article.Status.UNPUBLISHED)
-    assert "Dépêche retirée" not in sending.preview_html(edition=edition)
-    sending.start_edition(edition=edition)
+    assert "Dépêche retirée" not in rendering.preview_html(edition=edition)
+    editions.start_edition(edition=edition)
 
     html = html_part(smtp_sink.messages[0])
     assert "Toujours en ligne" in html
@@ -82,11 +82,11 @@ def test_withdrawn_or_unpublished_story_drops_out_of_an_unsent_edition(smtp_sink
 def test_edition_covers_only_what_was_published_since_the_previous_one():
     with time_machine.travel(dt.datetime(2026, 3, 2, 6, tzinfo=dt.UTC), tick=False):
         old = make_article(headline="Ancien", publish_at=timezone.now() - dt.timedelta(hours=2))
-        first = sending.assemble_edition(newsletter=daily())
+        first = editions.assemble_edition(newsletter=daily())
     with time_machine.travel(dt.datetime(2026, 3, 3, 6, tzinfo=dt.UTC), tick=False):
         new = make_article(headline="Nouveau", publish_at=timezone.now() - dt.timedelta(hours=2))
         make_article(headline="Programmé", publish_at=timezone.now() + dt.timedelta(hours=2))
-        second = sending.assemble_edition(newsletter=daily())
+        second = editions.assemble_edition(newsletter=daily())
     assert list(first.articles.all()) == [old]
     assert list(second.articles.all()) == [new]
     assert second.period_start == first.period_end
@@ -96,7 +96,7 @@ def test_exception_after_k_messages_then_resume_sends_the_rest_once(smtp_sink, m
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(12)]
     edition = started_edition()
-    real_message = sending.EditionRenderer.message_bytes
+    real_message = rendering.EditionRenderer.message_bytes
     calls = {"n": 0}
 
     def crash_on_the_sixth(self, *args, **kwargs):
@@ -105,13 +105,13 @@ def test_exception_after_k_messages_then_resume_sends_the_rest_once(smtp_sink, m
             raise RuntimeError("worker crashed")
         return real_message(self, *args, **kwargs)
 
-    monkeypatch.setattr(sending.EditionRenderer, "message_bytes", crash_on_the_sixth)
+    monkeypatch.setattr(rendering.EditionRenderer, "message_bytes", crash_on_the_sixth)
     with pytest.raises(RuntimeError):
         sending.deliver_edition(edition_id=edition.pk, batch_size=4)
     assert len(smtp_sink.messages) == 5
     assert not Delivery.objects.filter(status=Delivery.Status.SENDING).exists()  # released, not stranded
 
-    monkeypatch.setattr(sending.EditionRenderer, "message_bytes", real_message)
+    monkeypatch.setattr(rendering.EditionRenderer, "message_bytes", real_message)
     sending.deliver_edition(edition_id=edition.pk, batch_size=4)
     assert_exactly_once(smtp_sink, subscribers)
     assert Edition.objects.get().status == Edition.Status.SENT
@@ -245,8 +245,8 @@ def test_html_is_rendered_once_per_selection(smtp_sink, monkeypatch):
     for i in range(3):
         make_subscriber(f"k{i}@example.org", sections=[kz()])
     renders = []
-    real_render = sending.EditionRenderer.render
-    monkeypatch.setattr(sending.EditionRenderer, "render", lambda self, a: renders.append(1) or real_render(self, a))
+    real_render = rendering.EditionRenderer.render
+    monkeypatch.setattr(rendering.EditionRenderer, "render", lambda self, a: renders.append(1) or real_render(self, a))
     sending.deliver_edition(edition_id=started_edition().pk)
     assert len(smtp_sink.messages) == 9
     assert len(renders) == 2  # everything, and Kazakhstan only
@@ -265,12 +265,12 @@ def test_rate_limit_spaces_messages(smtp_sink):
 def test_scheduled_edition_starts_when_due(smtp_sink):
     make_article()
     make_subscriber()
-    edition = sending.assemble_edition(newsletter=daily())
+    edition = editions.assemble_edition(newsletter=daily())
     at = timezone.now() + dt.timedelta(hours=1)
-    assert sending.schedule_edition(edition=edition, when=at)
-    assert sending.start_due_editions() == 0
+    assert editions.schedule_edition(edition=edition, when=at)
+    assert editions.start_due_editions() == 0
     with time_machine.travel(at + dt.timedelta(minutes=1)):
-        assert sending.start_due_editions() == 1
+        assert editions.start_due_editions() == 1
     assert len(smtp_sink.messages) == 1
 
 
@@ -283,12 +283,12 @@ def test_scheduled_edition_starts_when_due(smtp_sink):
     ],
 )
 def test_daily_slot_is_seven_paris_time(now, slot):
-    assert sending.latest_slot("daily", dt.datetime.fromisoformat(now)) == dt.datetime.fromisoformat(slot)
+    assert editions.latest_slot("daily", dt.datetime.fromisoformat(now)) == dt.datetime.fromisoformat(slot)
 
 
 def test_weekly_slot_is_monday_seven():
     wednesday = dt.datetime(2026, 3, 4, 12, tzinfo=dt.UTC)
-    assert sending.latest_slot("weekly", wednesday) == dt.datetime.fromisoformat("2026-03-02T07:00:00+01:00")
+    assert editions.latest_slot("weekly", wednesday) == dt.datetime.fromisoformat("2026-03-02T07:00:00+01:00")
 
 
 def test_due_automatic_editions_are_assembled_once(smtp_sink):
@@ -299,8 +299,8 @@ def test_due_automatic_editions_are_assembled_once(smtp_sink):
     make_subscriber()
     with time_machine.travel(dt.datetime(2026, 3, 4, 6, 5, tzinfo=dt.UTC)):  # 07:05 Paris
         make_article(publish_at=timezone.now() - dt.timedelta(hours=3))
-        assert len(sending.assemble_due_editions()) == 1
-        assert sending.assemble_due_editions() == []
+        assert len(editions.assemble_due_editions()) == 1
+        assert editions.assemble_due_editions() == []
     assert len(smtp_sink.messages) == 1
     edition = Edition.objects.get()
     assert edition.automatic and edition.status == Edition.Status.SENT

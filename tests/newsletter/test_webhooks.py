@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from newsletter import sending
+from newsletter import editions
 from newsletter.models import Delivery, Subscriber
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, make_subscriber
@@ -38,8 +38,8 @@ def post(client, body, auth=AUTH, url=URL):
 
 def sent_delivery(subscriber, message_id):
     make_article()
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
     delivery = Delivery.objects.get(edition=edition, subscriber=subscriber)
     Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.SENT, message_id=message_id)
     return delivery
@@ -52,8 +52,8 @@ def test_hard_bounce_stops_sending(client):
     assert subscriber.status == Subscriber.Status.BOUNCED and "Postmark" in subscriber.status_reason
 
     make_article()
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition)
     assert not Delivery.objects.filter(subscriber=subscriber).exists()
 
 

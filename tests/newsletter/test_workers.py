@@ -16,9 +16,9 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.backend import DatabaseBackend
 
-from newsletter import sending
+from newsletter import editions, sending
 from newsletter.models import Delivery, Edition
-from newsletter.tasks import send_edition_task
+from newsletter.sending import send_edition_task
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, make_subscriber
 
@@ -54,8 +54,8 @@ def manage(*args, env):
 def test_two_db_workers_share_an_edition_and_mail_everyone_once(smtp_sink):
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(60)]
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
     backend = DatabaseBackend(alias="default", params={})
     for _i in range(4):
         backend.enqueue(send_edition_task, [edition.pk], {})
@@ -74,8 +74,8 @@ def test_two_db_workers_share_an_edition_and_mail_everyone_once(smtp_sink):
 def test_killed_worker_resumes_with_nobody_mailed_twice(smtp_sink):
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(40)]
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
 
     worker = manage("send_edition", str(edition.pk), "--rate", "40", "--batch-size", "10", env=worker_env(smtp_sink))
     deadline = time.monotonic() + 30
@@ -101,8 +101,8 @@ def test_worker_killed_while_waiting_writes_nobody_off(smtp_sink):
     """Killed between two messages (rate limit): its claimed rows were not handed over, so none is uncertain."""
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(12)]
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
 
     worker = manage("send_edition", str(edition.pk), "--rate", "4", "--batch-size", "10", env=worker_env(smtp_sink))
     deadline = time.monotonic() + 30
@@ -125,8 +125,8 @@ def test_worker_stopped_past_its_lease_mails_nobody_twice(smtp_sink):
     """SIGSTOP one db_worker past NEWSLETTER_LEASE_SECONDS while another takes its rows over, then resume it."""
     make_article()
     subscribers = [make_subscriber(f"r{i}@example.org") for i in range(120)]
-    edition = sending.assemble_edition(newsletter=daily())
-    sending.start_edition(edition=edition, enqueue=False)
+    edition = editions.assemble_edition(newsletter=daily())
+    editions.start_edition(edition=edition, enqueue=False)
     backend = DatabaseBackend(alias="default", params={})
     env = {
         **worker_env(smtp_sink),

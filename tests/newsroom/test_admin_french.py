@@ -132,7 +132,7 @@ def test_dates_are_written_with_the_french_ordinal(value, expected):
 
 @time_machine.travel(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC), tick=False)
 def test_admin_lists_show_the_first_of_the_month_as_1er(superuser_client):
-    make_article(headline="Paru le premier")
+    make_article(headline="Paru le premier", publish_at=dt.datetime(2026, 12, 1, 8, 0, tzinfo=dt.UTC))
     html = visible_text(superuser_client.get(reverse("admin:articles_correction_changelist")).text)
     html += visible_text(superuser_client.get(reverse("admin:articles_article_changelist")).text)
     assert "1er décembre" in html

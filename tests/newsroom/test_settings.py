@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_django(code, **env):
-    environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    names = {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SITE_URL", "ALLOWED_HOSTS"}
+    environ = {k: v for k, v in os.environ.items() if k not in names}
     environ.update(env, DJANGO_SETTINGS_MODULE="newsroom.settings")
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
@@ -27,6 +28,38 @@ def test_refuses_to_start_without_secret_when_debug_is_off():
     result = run_django("print('started')", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "a-production-like-secret-with-enough-length-and-entropy-0123456789abcdef",
+    "ALLOWED_HOSTS": "example.org",
+    "SITE_URL": "https://example.org",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/newsroom_x",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("DATABASE_URL", "DATABASE_URL must be set"),
+        ("SITE_URL", "SITE_URL must be set"),
+    ],
+)
+def test_refuses_to_start_on_a_development_fallback_when_debug_is_off(missing, message):
+    """No silent SQLite or 127.0.0.1 links in production (the default cache is shared: a file cache)."""
+    environ = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run_django("print('started')", **environ)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_starts_with_every_production_variable():
+    result = run_django("from django.conf import settings as s; print(s.SITE_URL, s.DEBUG)", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["https://example.org", "False"]
 
 
 def test_development_default_secret_only_while_debug():
@@ -56,6 +89,9 @@ def test_deploy_check_is_clean_with_production_variables(tmp_path):
         DEBUG="0",
         SECRET_KEY="a-production-like-secret-with-enough-length-and-entropy-0123456789abcdef",
         ALLOWED_HOSTS="example.org",
+        SITE_URL="https://example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'fresh-clone' / 'var' / 'db.sqlite3'}",
+        REDIS_URL="redis://127.0.0.1:6379/0",
         DJANGO_SETTINGS_MODULE="newsroom.settings",
     )
     result = subprocess.run(
@@ -104,3 +140,19 @@ def test_purge_reaches_every_process_through_redis():
 def test_purge_reaches_every_process_without_redis(tmp_path):
     """The default cache (no REDIS_URL) is shared too: a command-line purge reaches the web processes."""
     assert_purge_reaches_other_processes(CACHE_DIR=str(tmp_path / "cache"))
+
+
+def test_rotated_secret_key_keeps_signed_links_working():
+    """SECRET_KEY_FALLBACKS: links signed with the previous key (newsletter, preview) still open."""
+    code = (
+        "from django.core import signing; from django.conf import settings as s;"
+        "print(signing.Signer(salt='x').unsign(signing.Signer(key='ancienne-cle-' + 'x' * 50, salt='x').sign('ok')),"
+        " len(s.SECRET_KEY_FALLBACKS))"
+    )
+    rotated = run_django(
+        code, DEBUG="1", SECRET_KEY="nouvelle-cle-" + "y" * 50, SECRET_KEY_FALLBACKS="ancienne-cle-" + "x" * 50
+    )
+    assert rotated.returncode == 0, rotated.stderr
+    assert rotated.stdout.split() == ["ok", "1"]
+    without = run_django(code, DEBUG="1", SECRET_KEY="nouvelle-cle-" + "y" * 50)
+    assert "BadSignature" in without.stderr

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from newsletter import sending
+from newsletter import editions
 
 
 class Command(BaseCommand):
@@ -13,8 +13,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        editions = sending.assemble_due_editions()
-        for edition in editions:
+        assembled = editions.assemble_due_editions()
+        for edition in assembled:
             count = edition.articles.count()
             self.stdout.write(
                 ngettext(
@@ -24,11 +24,11 @@ class Command(BaseCommand):
                 )
                 % {"pk": edition.pk, "subject": edition.subject, "count": count}
             )
-        started = sending.start_due_editions()
+        started = editions.start_due_editions()
         if started:
             self.stdout.write(
                 ngettext("%(count)d édition programmée lancée.", "%(count)d éditions programmées lancées.", started)
                 % {"count": started}
             )
-        if not editions and not started and options["verbosity"] > 1:
+        if not assembled and not started and options["verbosity"] > 1:
             self.stdout.write(_("Rien à envoyer pour l’instant."))

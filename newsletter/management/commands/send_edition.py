@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from newsletter import sending
+from newsletter import editions, sending
 from newsletter.models import Edition
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             self.stdout.write(_("L’édition %(pk)d a déjà été envoyée.") % {"pk": edition_id})
             return
         if edition.is_editable:
-            sending.start_edition(edition=edition, enqueue=False)
+            editions.start_edition(edition=edition, enqueue=False)
         show = not no_progress and verbosity > 0
 
         def progress(_result):
