@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from articles.models import Article
+from newsletter import alerts
 from newsletter.models import Delivery, Edition, EditionArticle, Frequency, Newsletter, Subscriber
 from newsletter.sending import enqueue_workers, finish_if_done, setting
 
@@ -36,7 +37,7 @@ def assemble_edition(*, newsletter, now=None, automatic=False):
         start = now - (timedelta(days=7) if newsletter.frequency == Frequency.WEEKLY else timedelta(days=1))
     articles = (
         Article.objects.published()
-        .filter(publish_at__gt=start, publish_at__lte=now)
+        .filter(Q(publish_at__gt=start, publish_at__lte=now) | alerts.live_in_period(start, now))
         .order_by("section__order", "-publish_at")
         .values_list("id", flat=True)
     )
@@ -109,6 +110,8 @@ def start_due_editions(*, now=None):
 
 def recipients_for(edition, *, section_ids):
     """Active subscribers of the edition's frequency who follow none, or one of `section_ids`."""
+    if edition.kind == Edition.Kind.ALERT:  # alerts: every active subscriber who chose them
+        return Subscriber.objects.active().filter(alerts=True)
     through = Subscriber.sections.through
     return (
         Subscriber.objects.active()

@@ -91,9 +91,18 @@ class SubscribeForm(forms.Form):
 class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Subscriber
-        fields = ["frequency", "sections", "paused"]
+        fields = ["frequency", "sections", "alerts", "paused"]
         widgets = {"frequency": forms.RadioSelect, "sections": forms.CheckboxSelectMultiple}
-        labels = {"paused": _("Suspendre l’envoi (je ne reçois plus rien jusqu’à nouvel ordre)")}
+        labels = {
+            "paused": _("Suspendre l’envoi (je ne reçois plus rien jusqu’à nouvel ordre)"),
+            "alerts": _("Alertes : recevoir un courriel court lors d’un événement majeur"),
+        }
+
+    def save(self, commit=True):
+        from newsletter.alerts import record_alert_choice
+
+        record_alert_choice(self.instance, wanted=self.cleaned_data["alerts"])
+        return super().save(commit)
 
 
 class ImportForm(forms.Form):

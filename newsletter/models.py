@@ -106,6 +106,11 @@ class Subscriber(models.Model):
     paused = models.BooleanField(
         _("en pause"), default=False, help_text=_("L’abonné ne reçoit rien tant qu’il est en pause.")
     )
+    # Breaking-news alerts (newsletter/alerts.py): off unless the subscriber asks; the opt-in is dated.
+    alerts = models.BooleanField(
+        _("alertes"), default=False, help_text=_("Recevoir aussi les alertes sur l’actualité brûlante.")
+    )
+    alerts_consent_at = models.DateTimeField(_("alertes acceptées le"), null=True, blank=True, editable=False)
 
     # Consent: when it was given, on which wording of the form, when the address confirmed it.
     consent_at = models.DateTimeField(_("consentement le"), null=True, blank=True)
@@ -307,9 +312,14 @@ class Edition(models.Model):
         SENDING = "sending", _("En cours d’envoi")
         SENT = "sent", _("Envoyée")
 
+    class Kind(models.TextChoices):
+        DIGEST = "digest", _("Édition")
+        ALERT = "alert", _("Alerte")
+
     newsletter = models.ForeignKey(
         Newsletter, verbose_name=_("newsletter"), on_delete=models.PROTECT, related_name="editions"
     )
+    kind = models.CharField(_("type"), max_length=10, choices=Kind, default=Kind.DIGEST)
     subject = models.CharField(_("objet"), max_length=200, validators=[single_line])
     intro = models.TextField(_("introduction"), blank=True, help_text=_("Quelques lignes en tête de l’édition."))
     period_start = models.DateTimeField(_("début de la période"))
@@ -359,7 +369,7 @@ class Edition(models.Model):
         return (
             Article.objects.published()
             .filter(editionarticle__edition=self)
-            .select_related("section", "source", "based_on__source", "featured_image")
+            .select_related("section", "source", "based_on__source", "featured_image", "live")
             .prefetch_related("authors")
             .defer("body")
             .order_by("editionarticle__position", "editionarticle__id")

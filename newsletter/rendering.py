@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from articles.links import absolute_url
+from newsletter import alerts
 from newsletter.mime import EncodedBody, NewsletterEmail, build, encode_address, qp
 from newsletter.models import Edition, Subscriber
 
@@ -87,7 +88,8 @@ class EditionRenderer:
 
     def variant(self, followed=frozenset()):
         """The rendering for a subscriber following `followed` (empty: all); None if nothing for them."""
-        key = frozenset(followed) & self.section_ids if followed else None
+        # An alert goes to whoever chose alerts, whatever sections they follow.
+        key = frozenset(followed) & self.section_ids if followed and self.edition.kind != Edition.Kind.ALERT else None
         if key is not None and not key:
             return None
         if key not in self._variants:
@@ -110,6 +112,7 @@ class EditionRenderer:
                     "credit": article_credit(article),
                     "url": absolute(article.get_absolute_url()),
                     "image": article.email_image(),
+                    **alerts.live_item(article),
                 }
             )
         # Sections appear in the order of their first article, which the editor controls.
@@ -128,8 +131,9 @@ class EditionRenderer:
             "preferences_url": PREFERENCES_PLACEHOLDER,
         }
         with translation.override(settings.LANGUAGE_CODE):
-            html = inline_css(render_to_string("newsletter/email/edition.html", context))
-            text = render_to_string("newsletter/email/edition.txt", context)
+            template = "alert" if self.edition.kind == Edition.Kind.ALERT else "edition"
+            html = inline_css(render_to_string(f"newsletter/email/{template}.html", context))
+            text = render_to_string(f"newsletter/email/{template}.txt", context)
         return Variant(html=html, text=text, article_count=len(articles))
 
     def links(self, subscriber):

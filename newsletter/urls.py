@@ -1,6 +1,6 @@
 from django.urls import path
 
-from newsletter import views, webhooks
+from newsletter import alert_views, views, webhooks
 
 app_name = "newsletter"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("preferences/<str:token>/export/", views.export, name="export"),
     path("preferences/<str:token>/effacer/", views.erase, name="erase"),
     path("editions/<int:pk>/", views.edition, name="edition"),
+    path("alerte/<int:live_pk>/", alert_views.send_alert_view, name="send_alert"),
     # Tracking webhook of the ESP in use only (NEWSLETTER_ESP; none with SMTP), authenticated.
     path("anymail/<slug:esp>/tracking/", webhooks.tracking, name="tracking_webhook"),
 ]
