@@ -21,7 +21,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def default_subject(newsletter, when):
-    day = date_format(timezone.localtime(when, PARIS), "j F Y")
+    day = date_format(timezone.localtime(when, PARIS), "DATE_FORMAT")  # « 1er décembre 2026 »
     if newsletter.frequency == Frequency.WEEKLY:
         return _("%(name)s — la semaine du %(day)s") % {"name": newsletter.name, "day": day}
     return _("%(name)s — %(day)s") % {"name": newsletter.name, "day": day}

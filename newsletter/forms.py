@@ -57,12 +57,28 @@ class NewsletterEmailField(forms.EmailField):
             )
 
 
+class SectionsField(forms.ModelMultipleChoiceField):
+    """Followed sections. An id no database integer can hold (2⁶³, -1) is refused as an unknown choice
+    before it reaches the database, where SQLite raises OverflowError (a 500) instead of finding nothing."""
+
+    BIGINT_MAX = 2**63 - 1
+
+    def _check_values(self, value):
+        for pk in value or ():
+            text = str(pk).strip()
+            if not text.isascii() or not text.isdigit() or not 0 < int(text) <= self.BIGINT_MAX:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
 class SubscribeForm(forms.Form):
     email = NewsletterEmailField(label=_("Votre adresse électronique"), max_length=254)
     frequency = forms.ChoiceField(
         label=_("Fréquence"), choices=Frequency, initial=Frequency.DAILY, required=False, widget=forms.RadioSelect
     )
-    sections = forms.ModelMultipleChoiceField(
+    sections = SectionsField(
         label=_("Rubriques suivies"),
         queryset=Section.objects.all(),
         required=False,
@@ -92,6 +108,7 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Subscriber
         fields = ["frequency", "sections", "alerts", "paused"]
+        field_classes = {"sections": SectionsField}
         widgets = {"frequency": forms.RadioSelect, "sections": forms.CheckboxSelectMultiple}
         labels = {
             "paused": _("Suspendre l’envoi (je ne reçois plus rien jusqu’à nouvel ordre)"),
