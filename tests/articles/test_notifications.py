@@ -202,3 +202,18 @@ def test_mark_all_read(client, story, newsroom):
     assert client.post(reverse("admin:desk_notifications")).status_code == 302
     assert not Notification.objects.filter(recipient=newsroom["chief"], read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=newsroom["editor"], read_at__isnull=True).count() == 1
+
+
+def test_the_periodic_runner_sends_due_reminders_once(newsroom):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    topic = Assignment.objects.create(
+        working_title="Conférence de presse", due_at=timezone.now() + dt.timedelta(hours=1)
+    )
+    topic.assignees.add(newsroom["journalist"])
+    call_command("run_periodic", "--once", stdout=StringIO())
+    call_command("run_periodic", "--once", stdout=StringIO())
+    assert received(Kind.DUE_SOON) == ["aigerim"]

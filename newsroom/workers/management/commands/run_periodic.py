@@ -1,9 +1,9 @@
 """`manage.py run_periodic`: the site's periodic jobs, so that no cron line is needed.
 
 Every `--interval` seconds (60): assemble and start the automatic editions that are due, start the
-scheduled editions whose time has come and relaunch stalled sendings (`assemble_editions`), and ingest
-the AFP drop folder (`WIRE_DROP_DIR`). `--once` runs one round and exits (for a cron line or a systemd
-timer instead of the loop).
+scheduled editions whose time has come and relaunch stalled sendings (`assemble_editions`), ingest
+the AFP drop folder (`WIRE_DROP_DIR`), and remind journalists of topics due soon (the desk).
+`--once` runs one round and exits (for a cron line or a systemd timer instead of the loop).
 
 Safe to run twice, on one machine or several: each job is idempotent (editions are checked under a row
 lock, wire items keyed on guid + version, a drop-folder file moved by one runner is skipped by the
@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from articles.notifications import notify_due_soon
 from articles.tasks import ingest_folder
 from newsroom.workers.database import CONNECTION_ERRORS, wait_for_database
 
@@ -47,7 +48,7 @@ def round_lock():
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (editions due, scheduled editions, the wire drop folder) every minute."
+    help = "Run the periodic jobs (editions due, scheduled editions, the wire drop folder, due topics) every minute."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=60.0, help="Seconds between rounds (default 60).")
@@ -83,5 +84,9 @@ class Command(BaseCommand):
                 return
             call_command("assemble_editions", verbosity=verbosity, stdout=self.stdout)
             counts = ingest_folder(drop_dir=settings.WIRE_DROP_DIR)
+            # Each topic's « échéance proche » reminder is claimed once (articles/notifications.py).
+            reminded = notify_due_soon()
+            if reminded and verbosity > 0:
+                self.stdout.write(f"Due topics reminded: {reminded}")
             if counts:
                 self.stdout.write("Wire drop folder: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
