@@ -40,6 +40,8 @@ def django_env(database, cache_dir, **extra):
         DEBUG="0",
         SECRET_KEY="bench-pages-secret-key-not-for-production-0123456789abcdef",  # noqa: S106
         ALLOWED_HOSTS="127.0.0.1",
+        # DEBUG off requires an explicit public address (newsroom/settings.py refuses to guess).
+        SITE_URL="http://127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         SECURE_HSTS_SECONDS="0",
         CACHE_DIR=str(cache_dir),

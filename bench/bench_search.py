@@ -103,6 +103,8 @@ def run_size(size):
         DEBUG="0",
         SECRET_KEY="bench-only-secret-key-not-used-for-anything-else-0123456789",  # noqa: S106
         ALLOWED_HOSTS="testserver",
+        # DEBUG off requires an explicit public address (newsroom/settings.py refuses to guess).
+        SITE_URL="https://www.example.org",
         SECURE_SSL_REDIRECT="0",
         PAGE_CACHE_SECONDS="0",
         PAGE_STALE_SECONDS="0",  # no stale copy served while a page is rebuilt
