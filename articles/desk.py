@@ -4,7 +4,7 @@ Each block is one query for its first rows and one for its count, whatever the a
 the admin home page (newsroom/admin_site.py) lays them out per role and adds the newsletter's.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
@@ -32,7 +32,6 @@ class Block:
     url: str
     empty: str = ""
     urgent: bool = False
-    extra: dict = field(default_factory=dict)
 
 
 def _articles_url(**params):
@@ -137,10 +136,6 @@ def assignments_block(user):
     )
 
 
-def wire_seen_at(user):
-    return NotificationSettings.objects.filter(user=user).values_list("wire_seen_at", flat=True).first()
-
-
 def mark_wire_seen(user, *, now=None):
     """The editor looked at « Fil AFP »: the desk counts new dispatches from now on."""
     NotificationSettings.objects.update_or_create(user=user, defaults={"wire_seen_at": now or timezone.now()})
@@ -150,7 +145,8 @@ def editor_blocks(user, *, now=None):
     now = now or timezone.now()
     start, end = _today(now)
     listing = Article.objects.select_related("section", "source")
-    seen = wire_seen_at(user) or now - timedelta(days=1)
+    seen = NotificationSettings.objects.filter(user=user).values_list("wire_seen_at", flat=True).first()
+    seen = seen or now - timedelta(days=1)
     wire = (
         listing.filter(source__is_agency=True, withdrawn_at__isnull=True, modified_at__gt=seen)
         .exclude(status=Status.PUBLISHED)
@@ -196,7 +192,6 @@ def editor_blocks(user, *, now=None):
             empty=_("Rien n’a encore été publié aujourd’hui."),
         ),
     ]
-    blocks[2].extra["seen_at"] = seen
     blocks.append(copied_rewrites_block())
     return blocks
 

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from articles import desk
-from articles.models import Article, Assignment, Notification, NotificationSettings
+from articles.models import Article, Assignment, Author, Notification, NotificationSettings, Source
 from articles.notifications import notify_assigned
 
 
@@ -129,8 +129,6 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 def start_article(assignment, *, user):
     """Create the draft a topic becomes (once), credited to its journalists, and link it."""
-    from articles.models import Source
-
     if assignment.section_id is None:
         return None
     with transaction.atomic():
@@ -145,18 +143,12 @@ def start_article(assignment, *, user):
             created_by=user,
             status=Article.Status.DRAFT,
         )
-        article.authors.set(_authors_of(assignment))
+        article.authors.set(Author.objects.filter(user__in=assignment.assignees.all()))
         locked.article = article
         if locked.status in (Assignment.Status.IDEA, Assignment.Status.ASSIGNED):
             locked.status = Assignment.Status.IN_PROGRESS
         locked.save(update_fields=["article", "status"])
     return article
-
-
-def _authors_of(assignment):
-    from articles.models import Author
-
-    return Author.objects.filter(user__in=assignment.assignees.all())
 
 
 class NotificationSettingsForm(forms.Form):
