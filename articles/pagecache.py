@@ -228,24 +228,6 @@ def next_publish(now):
     return value
 
 
-def cached_count(listing_key, compute):
-    """A listing's COUNT(*), computed once per purge of `listing_key` (and never past a scheduled publish)."""
-    tokens = key_tokens([listing_key])
-    if tokens is None:
-        return compute()
-    name = f"pp:count:{listing_key}:{tokens[f'pp:k:{listing_key}'][1]}"
-    value = _call("get", name)
-    if value is None:
-        value = compute()
-        now = time.time()
-        lifetime = setting("PAGE_CACHE_SECONDS", 60)
-        upcoming = next_publish(now)
-        if upcoming:
-            lifetime = min(lifetime, upcoming - now)
-        _call("set", name, value, timeout=max(1, int(lifetime)))
-    return value
-
-
 @dataclass
 class Build:
     """A page being built for one request: what the store needs to know when the response comes back."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from articles.cache import purge_public_pages
 from articles.management.commands.generate_articles import generate
 from articles.models import Article, Correction, Section
-from articles.views import render_article
+from articles.views import ListingPaginator, render_article
 from tests.articles.crawl import fetch
 from tests.factories import make_article, make_author, make_image, photo_bytes, source
 
@@ -240,6 +240,35 @@ def test_section_pagination(client):
     assert last.text.count('<article class="teaser') == 5
     assert "Page précédente" in last.text and "Page suivante" not in last.text
     assert get(client, "/kirghizistan/?page=4").status_code == 404
+
+
+def test_listings_count_no_further_than_a_few_pages_ahead(client):
+    """A section of 12 500 stories was counted whole on every uncached request (#12): the count now
+    stops a few pages past the one asked for, and only the last pages know their total."""
+    tag = make_article(tags=["eau"]).tags.get()
+    generate(1_500, seed=3)
+    section = Section.objects.get(slug="kazakhstan")
+    stories = Article.objects.published().filter(section=section).count()
+    assert stories > (1 + ListingPaginator.LOOKAHEAD) * 20  # more than page 1 counts
+    pages = -(-stories // 20)
+    Article.tags.through.objects.bulk_create(
+        (Article.tags.through(content_object=a, tag=tag) for a in Article.objects.filter(section=section)),
+        ignore_conflicts=True,
+    )
+    for url in ("/kazakhstan/", f"/mots-cles/{tag.slug}/"):
+        cache.clear()
+        with CaptureQueriesContext(connection) as queries:
+            first = get(client, url)
+        counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert counts and all(re.search(r"LIMIT \d+", sql) for sql in counts), counts
+        assert "Page suivante" in first.text
+        assert "Page 1" in first.text and "Page 1 sur" not in first.text  # the total is not known yet
+    last = get(client, f"/kazakhstan/?page={pages}")
+    assert f"Page {pages} sur {pages}" in last.text and "Page suivante" not in last.text
+    assert last.text.count('<article class="teaser') == stories - 20 * (pages - 1)
+    assert get(client, f"/kazakhstan/?page={pages + 1}").status_code == 404
+    middle = get(client, f"/kazakhstan/?page={pages - 1}")
+    assert f"Page {pages - 1} sur {pages}" in middle.text and "Page suivante" in middle.text
 
 
 def test_tag_and_author_pages(client):
