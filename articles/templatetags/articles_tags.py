@@ -1,10 +1,12 @@
 """Template helpers of the reading site: French dates, absolute URLs and the section navigation."""
 
+import functools
+
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from articles import links, typography
+from articles import links, teasers, typography
 from articles.models import Section
 
 register = template.Library()
@@ -15,6 +17,13 @@ def date_fr(value, style="datetime"):
     """« 19 octobre 2023 à 14 h 05 » in the site's time zone; style "date" drops the time."""
     if not value:
         return ""
+    return _date_fr(value, style, timezone.get_current_timezone_name(), translation.get_language())
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_fr(value, style, zone, language):
+    """date_fr for one time zone and language (both in the key): a listing formats the same publish
+    times on every build, and two locale-aware date_format calls per teaser add up."""
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     # Month names come from Django's French locale; the ordinal « 1er » is ours to add.
@@ -48,3 +57,10 @@ def typo_text(value):
 def section_nav(context):
     request = context.get("request")
     return {"sections": list(Section.objects.only("name", "slug")), "path": request.path if request else ""}
+
+
+@register.simple_tag
+def teaser(article, **options):
+    """`{% teaser article level="h3" compact=True %}`: includes/teaser.html, reused while the story is
+    unchanged (articles.teasers)."""
+    return teasers.render(article, **options)

@@ -1,0 +1,55 @@
+"""Teasers (includes/teaser.html) rendered once per process for each version of a story.
+
+A listing page is mostly teasers: the home page has 41, a section page 20, and each costs the template
+engine ~0.3 ms — half of an uncached home page build (docs/benchmarks.md « Public pages »). A teaser is
+a pure function of rows the listing query has already fetched: the story's columns and those of the
+rows joined to it (section, source, picture with its renditions, live blog), the options the page
+passes and the active language. The fingerprint is all of those values, read off the instances rather
+than listed by hand, so a field that teaser.html starts using is covered without touching this module:
+any edit, withdrawal, new rendition, section rename or live entry gives new values, hence a new
+teaser. Which stories a page lists is still decided by its query on every build; only the HTML of each
+story's box is reused.
+
+Per process and bounded (TEASER_CACHE_SIZE entries, emptied when full): no shared cache round trip,
+nothing to purge, and a restart starts empty.
+"""
+
+import hashlib
+
+from django.template.loader import get_template
+from django.utils import translation
+from django.utils.safestring import mark_safe
+
+TEASER_CACHE_SIZE = 4096
+_rendered = {}
+
+
+def _values(instance, seen):
+    """The loaded field values of `instance` and, recursively, of the related rows cached on it."""
+    if instance is None or id(instance) in seen:
+        return None
+    seen.add(id(instance))
+    state = instance.__dict__.get("_state")
+    related = state.fields_cache if state is not None else {}
+    return (
+        type(instance).__qualname__,
+        tuple((name, value) for name, value in instance.__dict__.items() if not name.startswith("_")),
+        tuple((name, _values(value, seen)) for name, value in sorted(related.items())),
+    )
+
+
+def fingerprint(article, options):
+    text = repr((_values(article, set()), sorted(options.items()), translation.get_language()))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def render(article, **options):
+    """includes/teaser.html for `article` with `options` (is_lead, level, compact, show_section, image)."""
+    key = fingerprint(article, options)
+    html = _rendered.get(key)
+    if html is None:
+        html = get_template("includes/teaser.html").render({"article": article, **options})
+        if len(_rendered) >= TEASER_CACHE_SIZE:
+            _rendered.clear()
+        _rendered[key] = html
+    return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped it
