@@ -26,7 +26,7 @@ from articles.models import Article, Author, Correction, Section
 HOME_LATEST = 9
 HOME_BLOCK_SIZE = 4
 RELATED_COUNT = 5
-RELATED_CANDIDATES = 100
+RELATED_CANDIDATES = 50
 
 
 @public_page
@@ -73,7 +73,7 @@ def home_blocks(sections):
 def related_articles(article, tags):
     """Up to RELATED_COUNT published stories: those sharing most tags first, then the same section.
 
-    Candidates are the RELATED_CANDIDATES latest stories of the section and as many of the latest
+    Candidates are the RELATED_CANDIDATES (50) latest stories of the section and as many of the latest
     sharing a tag: each an index walk newest first that stops when it has them (the tag test is an
     indexed EXISTS per story walked), so the cost does not grow with the archive. A join counting
     tags before narrowing hashed every published story (35–45 ms at 100 000 stories).
