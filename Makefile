@@ -10,7 +10,7 @@ PYTEST_ARGS ?= -n auto
 # Development defaults for manage.py; production sets real values in the environment.
 export DEBUG ?= 1
 
-.PHONY: lighthouse messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check check-seo bench bench-pages requirements clean
+.PHONY: lighthouse messages run install install-dev system-deps migrate demo test test-fast e2e reliability lint format check check-seo bench bench-pages bench-sql requirements clean
 
 # The site, a task worker (sends the sign-up confirmations) and the periodic jobs, under honcho
 # (Procfile.dev); Ctrl+C stops all three. Emails: the worker's output and var/mail/*.eml.
@@ -91,6 +91,12 @@ lighthouse: install-dev
 # Public pages under load (docs/benchmarks.md): 100 000 stories on PostgreSQL, gunicorn + wrk, ceiling in the same run.
 bench-pages: install-dev
 	$(BIN)/python bench/bench_pages.py --publish
+
+# Flatness of the SQL (docs/benchmarks.md): each public page's PostgreSQL execution time at 100 000
+# stories against 1 000 (the databases bench-pages makes); fails when a page grows past 3× (+2 ms).
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+bench-sql: install-dev
+	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --against $(BENCH_PG)/$${BENCH_SQL_SMALL:-bench_perf_1k}
 
 # Re-pin dependencies after editing requirements/*.in (hashes, no URLs).
 requirements: install-dev

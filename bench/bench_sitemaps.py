@@ -75,7 +75,12 @@ def main():
         return run
 
     months = sitemaps.months()
-    largest = max(months, key=lambda row: row[2])[0].astimezone(dt.UTC)
+
+    def stories_in(month):
+        start, end = sitemaps.month_bounds(month.year, month.month)
+        return Article.objects.published().filter(publish_at__gte=start, publish_at__lt=end).count()
+
+    largest = max((month.astimezone(dt.UTC) for month, _ in months), key=stories_in)
     month_url = f"/sitemap-articles-{largest.year}-{largest.month:02d}.xml"
     start, end = sitemaps.month_bounds(largest.year, largest.month)
 
