@@ -17,7 +17,8 @@ nothing to purge, and a restart starts empty.
 import hashlib
 
 from django.template.loader import get_template
-from django.utils import translation
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 TEASER_CACHE_SIZE = 4096
@@ -39,7 +40,11 @@ def _values(instance, seen):
 
 
 def fingerprint(article, options):
-    text = repr((_values(article, set()), sorted(options.items()), translation.get_language()))
+    # Besides the rows: what the template reads from the request's state (language, time zone of the
+    # dates, script prefix of the links). A field the template would load lazily is not in the key —
+    # but it would cost a query per teaser, which the query-count tests of every listing catch.
+    setting = (translation.get_language(), timezone.get_current_timezone_name(), get_script_prefix())
+    text = repr((_values(article, set()), sorted(options.items()), setting))
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 

@@ -3,7 +3,7 @@
 import pytest
 from django.template.loader import get_template
 from django.test.signals import template_rendered
-from django.utils import translation
+from django.utils import timezone, translation
 
 from articles import teasers
 from articles.models import Article, Section
@@ -76,6 +76,8 @@ def test_every_change_to_what_a_teaser_shows_gives_a_new_one():
     assert "<source" in changed()
     with translation.override("en"):
         changed()  # another language is another teaser, even where nothing is translated yet
+    with timezone.override("Asia/Almaty"):
+        changed()  # dates shown in another time zone
 
 
 def test_a_live_entry_shows_on_the_teaser_at_once():
