@@ -18,7 +18,6 @@ import tempfile
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 
-
 CULL_EVERY = 100
 
 
