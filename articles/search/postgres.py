@@ -167,6 +167,16 @@ def ranked(queryset, tsquery, *, now, half_life):
     )
 
 
+def exists(queryset, tsquery):
+    """Whether anything matches. Not `.exists()`: with LIMIT 1 the planner expects an early match and
+    scans the table in order (0.3 s at 100 000 stories when nothing matches); a MATERIALIZED CTE is
+    planned for all its rows (the GIN index) and still stops at the first."""
+    sql, params = matching(queryset, tsquery).values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH matches AS MATERIALIZED ({sql}) SELECT EXISTS (SELECT 1 FROM matches)", params)
+        return cursor.fetchone()[0]
+
+
 def subquery(tsquery):
     """Ids of every article matching, drafts included (the admin's search)."""
     return RawSQL(f"SELECT id FROM articles_article WHERE {MATCH}", [tsquery])

@@ -194,6 +194,10 @@ def ranked(queryset, match, *, now, half_life):
     ).order_by("-score", "-publish_at", "-id")
 
 
+def exists(queryset, match):
+    return matching(queryset, match).exists()
+
+
 def subquery(match):
     return RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [match])
 
