@@ -17,7 +17,7 @@ RELEVANCE, DATE = "pertinence", "date"
 HALF_LIFE_DAYS = 90
 MAX_SUGGESTED_WORDS = 4
 # Past this many matches the count says « plus de 500 » and relevance ranks the newest 500 matches:
-# the cost of a page stays bounded however common the words are (see docs/search.md).
+# the cost of a page stays bounded however common the words are (see docs/search.md, « Ranking »).
 MAX_RESULTS = 500
 
 
@@ -45,25 +45,20 @@ class SearchResults:
         self.engine = backend()
 
     def newest(self):
-        """The newest MAX_RESULTS + 1 matches as (pk, publish time, score), newest first, in one scan.
+        """The newest MAX_RESULTS + 1 matches as (pk, publish time, score), newest first.
 
         The count, the relevance order and the date order of every page are all read from these rows,
-        so however common the words, the page scans the (status, publish time) index once and stops
-        after MAX_RESULTS + 1 matches (docs/search.md, « Ranking »).
+        read once per request: however common the words, the page reads MAX_RESULTS + 1 matches
+        (docs/search.md, « Ranking »).
         """
         if self._newest is None:
             if not self.compiled:
                 self._newest = []
-            elif self.sort == DATE:
-                matched = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
-                self._newest = [
-                    (pk, published, 0.0) for pk, published in matched.values_list("pk", "publish_at")[: MAX_RESULTS + 1]
-                ]
             else:
-                ranked = self.engine.ranked(
-                    self.queryset, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400
-                ).order_by("-publish_at", "-id")
-                self._newest = list(ranked.values_list("pk", "publish_at", "score")[: MAX_RESULTS + 1])
+                now = None if self.sort == DATE else self.now
+                self._newest = self.engine.newest(
+                    self.queryset, self.compiled, limit=MAX_RESULTS + 1, now=now, half_life=HALF_LIFE_DAYS * 86400
+                )
         return self._newest
 
     def count(self):

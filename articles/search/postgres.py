@@ -9,6 +9,7 @@ that typo suggestions pick from with pg_trgm.
 """
 
 from django.db import connection
+from django.db.models import Q, TextField
 from django.db.models.expressions import RawSQL
 
 CONFIG = "french_unaccent"
@@ -116,10 +117,8 @@ UNINSTALL = [
 
 MATCH = "articles_article.search_vector @@ %s::tsquery"
 # ts_rank normalisation 32 (rank / (rank + 1)) keeps relevance in 0–1; then divided by the recency decay.
-SCORE = (
-    "ts_rank(articles_article.search_vector, %s::tsquery, 32)"
-    " / (1 + greatest(%s - extract(epoch FROM articles_article.publish_at), 0) / %s)"
-)
+SCORE_OF = "ts_rank({vector}, %s::tsquery, 32) / (1 + greatest(%s - extract(epoch FROM {published}), 0) / %s)"
+SCORE = SCORE_OF.format(vector="articles_article.search_vector", published="articles_article.publish_at")
 HEADLINE_OPTIONS = 'HighlightAll=true, StartSel="\x02", StopSel="\x03"'
 SNIPPET_OPTIONS = 'MaxFragments=2, MinWords=10, MaxWords=28, FragmentDelimiter="\x01", StartSel="\x02", StopSel="\x03"'
 
@@ -165,6 +164,86 @@ def ranked(queryset, tsquery, *, now, half_life):
         .annotate(score=RawSQL(SCORE, [tsquery, now.timestamp(), half_life]))
         .order_by("-score", "-publish_at", "-id")
     )
+
+
+# How newest() reads the newest matches. Walking the (status, publish time) index newest first and
+# testing each story is cheap when the words are common (« projet »: 516 stories for 501 matches);
+# reading every match from the GIN index, then sorting, is cheap when they are rare. PostgreSQL's
+# planner picks one from per-word statistics, and for an AND of words a wrong guess is unbounded:
+# walking most of the 100 000 stories for « centrale Achgabat » (2 378 matches, 0.15 s at LIMIT 201),
+# or reading far more matches than a walk would test. So a probe walk of the newest stories measures
+# the hit rate, and the rest is read the cheaper way for that rate, each read bounded (docs/search.md).
+BITMAP_COST = 3  # a match read through the GIN index costs about three stories walked (EXPLAIN, 100 000)
+WALK_FENCE = 4  # a walk gives up after 4× the stories its hit rate predicted, then reads the GIN index
+VECTOR = RawSQL("articles_article.search_vector", [], output_field=TextField())
+
+
+def newest(queryset, tsquery, *, limit, now=None, half_life=None):
+    """The `limit` newest matches of `queryset`, newest first, as (pk, publish time, score): the
+    relevance (SCORE) when `now` is given, else 0. One query when the words are common, at most four."""
+    scoring = (tsquery, now.timestamp(), half_life) if now else None
+    probe = 2 * limit
+    found = _walk(queryset, tsquery, scoring, fence=probe, need=limit)
+    if len(found) < limit and found:
+        hit_rate, rest = len(found) / probe, limit - len(found)
+        if rest / hit_rate < BITMAP_COST * hit_rate * _stories():
+            found += _walk(
+                _older(queryset, found[-1]), tsquery, scoring, fence=int(WALK_FENCE * rest / hit_rate), need=rest
+            )
+    if len(found) < limit:
+        older = _older(queryset, found[-1]) if found else queryset
+        found += _bitmap(older, tsquery, scoring, need=limit - len(found))
+    return found
+
+
+def _score(scoring, vector, published):
+    if scoring is None:
+        return "0", []
+    return SCORE_OF.format(vector=vector, published=published), list(scoring)
+
+
+def _walk(queryset, tsquery, scoring, *, fence, need):
+    """The first `need` matches among the newest `fence` stories: the LIMIT inside keeps the planner
+    on the publish-time index, and stops the walk there."""
+    stories = queryset.order_by("-publish_at", "-id").annotate(vector=VECTOR).values("pk", "publish_at", "vector")
+    sql, params = stories[:fence].query.sql_with_params()
+    score, score_params = _score(scoring, "vector", "publish_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT pk, publish_at, {score} FROM ({sql}) AS stories WHERE vector @@ %s::tsquery"
+            " ORDER BY publish_at DESC, pk DESC LIMIT %s",
+            [*score_params, *params, tsquery, need],
+        )
+        return cursor.fetchall()
+
+
+def _bitmap(queryset, tsquery, scoring, *, need):
+    """The newest `need` matches read from the GIN index: a MATERIALIZED CTE is planned for all its
+    rows, so no LIMIT can tempt the planner into a walk; the score is computed for the rows kept."""
+    sql, params = matching(queryset, tsquery).values("pk", "publish_at").query.sql_with_params()
+    score, score_params = _score(scoring, "articles_article.search_vector", "articles_article.publish_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS MATERIALIZED ({sql}),"
+            " kept AS (SELECT pk, publish_at FROM matches ORDER BY publish_at DESC, pk DESC LIMIT %s)"
+            f" SELECT kept.pk, kept.publish_at, {score} FROM kept"
+            " JOIN articles_article ON articles_article.id = kept.pk ORDER BY kept.publish_at DESC, kept.pk DESC",
+            [*params, need, *score_params],
+        )
+        return cursor.fetchall()
+
+
+def _older(queryset, row):
+    """Stories after `row` in newest-first order (publish time, then id)."""
+    pk, published = row[0], row[1]
+    return queryset.filter(publish_at__lte=published).filter(Q(publish_at__lt=published) | Q(pk__lt=pk))
+
+
+def _stories():
+    """The planner's estimate of the number of stories (kept current by ANALYZE and autovacuum)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'articles_article'::regclass")
+        return max(cursor.fetchone()[0], 0)
 
 
 def exists(queryset, tsquery):

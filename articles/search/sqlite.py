@@ -194,6 +194,15 @@ def ranked(queryset, match, *, now, half_life):
     ).order_by("-score", "-publish_at", "-id")
 
 
+def newest(queryset, match, *, limit, now=None, half_life=None):
+    """The `limit` newest matches as (pk, publish time, score); score 0 without `now`."""
+    if now is None:
+        matched = matching(queryset, match).order_by("-publish_at", "-id").values_list("pk", "publish_at")
+        return [(pk, published, 0.0) for pk, published in matched[:limit]]
+    scored = ranked(queryset, match, now=now, half_life=half_life).order_by("-publish_at", "-id")
+    return list(scored.values_list("pk", "publish_at", "score")[:limit])
+
+
 def exists(queryset, match):
     return matching(queryset, match).exists()
 
