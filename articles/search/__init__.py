@@ -16,9 +16,9 @@ RELEVANCE, DATE = "pertinence", "date"
 # Recency decay: an equally relevant story loses half its score after this many days.
 HALF_LIFE_DAYS = 90
 MAX_SUGGESTED_WORDS = 4
-# Past this many matches the count says « plus de 500 » and relevance ranks the newest 500 matches:
+# Past this many matches the count says « plus de 200 » and relevance ranks the newest 200 matches:
 # the cost of a page stays bounded however common the words are (see docs/search.md, « Ranking »).
-MAX_RESULTS = 500
+MAX_RESULTS = 200
 
 
 def backend():
