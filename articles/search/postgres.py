@@ -120,6 +120,9 @@ MATCH = "articles_article.search_vector @@ %s::tsquery"
 SCORE_OF = "ts_rank({vector}, %s::tsquery, 32) / (1 + greatest(%s - extract(epoch FROM {published}), 0) / %s)"
 SCORE = SCORE_OF.format(vector="articles_article.search_vector", published="articles_article.publish_at")
 HEADLINE_OPTIONS = 'HighlightAll=true, StartSel="\x02", StopSel="\x03"'
+# ts_headline parses and stems all the text it is given: snippets of 20 stories of 7 000 characters
+# take 17 ms, of their first 3 000 characters (standfirst and opening paragraphs) 7 ms (best of 5).
+SNIPPET_CHARACTERS = 3000
 SNIPPET_OPTIONS = 'MaxFragments=2, MinWords=10, MaxWords=28, FragmentDelimiter="\x01", StartSel="\x02", StopSel="\x03"'
 
 
@@ -268,9 +271,9 @@ def highlighted(queryset, tsquery):
             f"ts_headline('{CONFIG}', articles_article.headline, %s::tsquery, %s)", [tsquery, HEADLINE_OPTIONS]
         ),
         snippet_marked=RawSQL(
-            f"ts_headline('{CONFIG}', articles_article.standfirst || ' '"
-            " || articles_search_text(articles_article.body), %s::tsquery, %s)",
-            [tsquery, SNIPPET_OPTIONS],
+            f"ts_headline('{CONFIG}', left(articles_article.standfirst || ' '"
+            " || articles_search_text(articles_article.body), %s), %s::tsquery, %s)",
+            [SNIPPET_CHARACTERS, tsquery, SNIPPET_OPTIONS],
         ),
     )
 

@@ -137,6 +137,18 @@ class SearchRelevanceTests(TestCase):
         assert "<mark>Tokaïev</mark>" in marked[0].snippet_html
 
     @postgres_only
+    def test_long_story_found_by_a_word_far_down_its_body_with_its_opening_as_snippet(self):
+        filler = "Les troupeaux montent vers les pâturages d’été. " * 120  # about 6 000 characters
+        story = make_article(
+            headline="Transhumance au Pamir",
+            standfirst="Le départ des bergers.",
+            body=f"<p>{filler}</p><p>Au col, un caravansérail restauré.</p>",
+        )
+        page = search.search(parse("caravansérail"))[0:20]
+        assert [article.pk for article in page] == [story.pk]
+        assert page[0].snippet_html.startswith("Le départ des bergers.")
+
+    @postgres_only
     def test_suggestion_for_a_misspelt_name(self):
         assert found("Tokaev") == []
         assert search.suggest(parse("Tokaev")) == "Tokaïev"
