@@ -5,8 +5,8 @@
     BENCH_SEARCH_SQLITE=1 .venv/bin/python bench/bench_search.py --sizes 1000 10000   # SQLite files instead
 
 Each size gets its own database, kept between runs (bench_search_<size> on the local PostgreSQL,
-generated once with `generate_articles --seed 13`; drop them with --drop). 200 queries of 1–3 words
-are drawn (seeded) from the generator's vocabulary, with place-name variants (« Nur-Sultan »,
+generated once with `generate_articles --seed 13`, vacuumed before each run; drop them with --drop).
+200 queries of 1–3 words are drawn (seeded) from the generator's vocabulary, with place-name variants (« Nur-Sultan »,
 « Tashkent ») and words no story contains (so the no-result page, with its suggestion and latest
 stories, is measured too). Each query is requested through Django's test client — the whole stack:
 middleware, view, engine, template — with the page cache off (PAGE_CACHE_SECONDS=0 and
