@@ -36,7 +36,7 @@ def mark(text):
 
 
 class SearchResults:
-    """Matching articles, best first; Paginator-friendly: count() and every page read one scan."""
+    """Matching articles, best first; Paginator-friendly: count() and every page come from one read."""
 
     def __init__(self, queryset, compiled, *, sort=RELEVANCE, now=None):
         self.queryset, self.compiled, self.sort = queryset, compiled, sort
