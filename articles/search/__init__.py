@@ -16,9 +16,9 @@ RELEVANCE, DATE = "pertinence", "date"
 # Recency decay: an equally relevant story loses half its score after this many days.
 HALF_LIFE_DAYS = 90
 MAX_SUGGESTED_WORDS = 4
-# Past this many matches the count says « plus de 500 » and relevance ranks the newest 500 matches:
-# the cost of a page stays bounded however common the words are (see docs/search.md).
-MAX_RESULTS = 500
+# Past this many matches the count says « plus de 200 » and relevance ranks the newest 200 matches:
+# the cost of a page stays bounded however common the words are (see docs/search.md, « Ranking »).
+MAX_RESULTS = 200
 
 
 def backend():
@@ -36,30 +36,43 @@ def mark(text):
 
 
 class SearchResults:
-    """Matching articles, best first; Paginator-friendly: count() once, then slices run one page."""
+    """Matching articles, best first; Paginator-friendly: count() and every page come from one read."""
 
     def __init__(self, queryset, compiled, *, sort=RELEVANCE, now=None):
         self.queryset, self.compiled, self.sort = queryset, compiled, sort
         self.now = now or timezone.now()
-        self._count = None
+        self._newest = None
         self.engine = backend()
 
-    def _count_up_to_limit(self):
-        if not self.compiled:
-            return 0
-        matched = self.engine.matching(self.queryset, self.compiled)
-        return matched.values("pk")[: MAX_RESULTS + 1].count()
+    def newest(self):
+        """The newest MAX_RESULTS + 1 matches as (pk, publish time, score), newest first.
+
+        The count, the relevance order and the date order of every page are all read from these rows,
+        read once per request: however common the words, the page reads MAX_RESULTS + 1 matches
+        (docs/search.md, « Ranking »).
+        """
+        if self._newest is None:
+            if not self.compiled:
+                self._newest = []
+            else:
+                now = None if self.sort == DATE else self.now
+                self._newest = self.engine.newest(
+                    self.queryset, self.compiled, limit=MAX_RESULTS + 1, now=now, half_life=HALF_LIFE_DAYS * 86400
+                )
+        return self._newest
 
     def count(self):
         """Matches, at most MAX_RESULTS (what can be paged through); `more` says if there are others."""
-        if self._count is None:
-            self._count = self._count_up_to_limit()
-        return min(self._count, MAX_RESULTS)
+        return min(len(self.newest()), MAX_RESULTS)
 
     @property
     def more(self):
-        self.count()
-        return self._count > MAX_RESULTS
+        return len(self.newest()) > MAX_RESULTS
+
+    def exists(self):
+        if self._newest is not None:
+            return bool(self._newest)
+        return bool(self.compiled) and self.engine.exists(self.queryset, self.compiled)
 
     def __len__(self):
         return self.count()
@@ -67,29 +80,11 @@ class SearchResults:
     def __getitem__(self, window):
         if not isinstance(window, slice):
             raise TypeError("SearchResults only slices")
-        if not self.compiled:
-            return []
-        if self.sort == DATE:
-            newest = self.engine.matching(self.queryset, self.compiled).order_by("-publish_at", "-id")
-            return self._page(list(newest.values_list("pk", flat=True)[window]))
-        return self._page(self._ranked_ids(window.start or 0, window.stop))
-
-    def _ranked_ids(self, start, stop):
-        """Ids of the window, best score first, among the newest MAX_RESULTS matches, in one scan:
-        the newest matches come off the (status, publish time) index with their score computed."""
-        candidates = (
-            self.engine.ranked(self.queryset, self.compiled, now=self.now, half_life=HALF_LIFE_DAYS * 86400)
-            .order_by("-publish_at", "-id")
-            .values_list("pk", "publish_at", "score")[:MAX_RESULTS]
-        )
-        sql, params = candidates.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT pk FROM ({sql}) AS candidates ORDER BY score DESC, publish_at DESC, pk DESC"  # noqa: S608
-                " LIMIT %s OFFSET %s",
-                [*params, max(stop - start, 0), start],
-            )
-            return [row[0] for row in cursor.fetchall()]
+        rows = self.newest()[:MAX_RESULTS]
+        if self.sort != DATE:
+            # Best score first, then newest: the same order SQL would give, over the same rows.
+            rows = sorted(rows, key=lambda row: (row[2], row[1], row[0]), reverse=True)
+        return self._page([row[0] for row in rows[window]])
 
     def _page(self, ids):
         from articles.models import Article
@@ -159,5 +154,4 @@ def suggest(parsed, *, queryset=None):
     if not changed:
         return ""
     suggestion = " ".join(words)
-    found = search(parse(suggestion), queryset=queryset)
-    return suggestion if found.count() else ""
+    return suggestion if search(parse(suggestion), queryset=queryset).exists() else ""

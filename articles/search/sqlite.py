@@ -127,7 +127,6 @@ UNINSTALL = [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS] + [f"DROP TA
 
 _TAG = re.compile(r"<[^>]*>")
 BM25 = f"bm25({TABLE}, 10.0, 4.0, 4.0, 1.0)"
-AGE = "max(%s - (julianday(articles_article.publish_at) - 2440587.5) * 86400.0, 0)"
 
 
 def search_text(value):
@@ -184,14 +183,36 @@ def matching(queryset, match):
     )
 
 
-def ranked(queryset, match, *, now, half_life):
-    return queryset.extra(
-        tables=[TABLE],
-        where=[f"{TABLE}.rowid = articles_article.id", f"{TABLE} MATCH %s"],
-        params=[match],
-        select={"score": f"-{BM25} / (1 + {AGE} / %s)"},
-        select_params=[now.timestamp(), half_life],
-    ).order_by("-score", "-publish_at", "-id")
+def newest(queryset, match, *, limit, now=None, half_life=None):
+    """The `limit` newest matches as (pk, publish time, score); score 0 without `now`.
+
+    Two queries, not one join: joined, SQLite walks the stories by publish time and runs the full-text
+    query once per story (0.25 s for 1 000 stories and three words); here the MATCH runs once for the
+    ids, then bm25() only for the rows kept. The score is bm25 divided by the recency decay.
+    """
+    matched = matching(queryset, match).order_by("-publish_at", "-id").values_list("pk", "publish_at")
+    rows = list(matched[:limit])
+    if now is None or not rows:
+        return [(pk, published, 0.0) for pk, published in rows]
+    relevance = _relevance(match, [pk for pk, _ in rows])
+    return [
+        (pk, published, relevance[pk] / (1 + max(now.timestamp() - published.timestamp(), 0) / half_life))
+        for pk, published in rows
+    ]
+
+
+def _relevance(match, ids):
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, -{BM25} FROM {TABLE} WHERE {TABLE} MATCH %s AND rowid IN ({placeholders})",
+            [match, *ids],
+        )
+        return dict(cursor.fetchall())
+
+
+def exists(queryset, match):
+    return matching(queryset, match).exists()
 
 
 def subquery(match):

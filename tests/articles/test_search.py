@@ -137,6 +137,18 @@ class SearchRelevanceTests(TestCase):
         assert "<mark>Tokaïev</mark>" in marked[0].snippet_html
 
     @postgres_only
+    def test_long_story_found_by_a_word_far_down_its_body_with_its_opening_as_snippet(self):
+        filler = "Les troupeaux montent vers les pâturages d’été. " * 120  # about 6 000 characters
+        story = make_article(
+            headline="Transhumance au Pamir",
+            standfirst="Le départ des bergers.",
+            body=f"<p>{filler}</p><p>Au col, un caravansérail restauré.</p>",
+        )
+        page = search.search(parse("caravansérail"))[0:20]
+        assert [article.pk for article in page] == [story.pk]
+        assert page[0].snippet_html.startswith("Le départ des bergers.")
+
+    @postgres_only
     def test_suggestion_for_a_misspelt_name(self):
         assert found("Tokaev") == []
         assert search.suggest(parse("Tokaev")) == "Tokaïev"
@@ -170,3 +182,35 @@ class SearchRelevanceTests(TestCase):
         assert article.pk in found("tilleuls")
         article.delete()
         assert found("tilleuls") == []
+
+
+@postgres_only
+@pytest.mark.django_db
+@pytest.mark.parametrize("read", ["probe", "walk", "index"])
+def test_newest_matches_are_the_same_whichever_way_they_are_read(read, monkeypatch):
+    """newest() probes the newest stories, then walks on or reads the GIN index (articles/search/postgres.py):
+    each way gives the newest matches in the same order, ties on the publish time included."""
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.search import postgres
+
+    now = timezone.now()
+    # 20 stories without the word, then 10 with it published the same minute, then 30 older ones with
+    # it: the first walk (24 stories) stops in the middle of the same-minute stories.
+    for n in range(60):
+        at = now - timezone.timedelta(minutes=n + 1 if n < 20 else 30 if n < 30 else n + 1)
+        make_article(headline=f"Une {'steppe' if n < 20 else 'yourte'} numéro {n}", publish_at=at)
+    monkeypatch.setattr(postgres, "_stories", lambda: 10**6)
+    monkeypatch.setattr(postgres, "BITMAP_COST", {"walk": 10**6, "index": 0}.get(read, 3))
+    queryset, tsquery = Article.objects.published(), search.compile_query(parse("yourte"))
+    expected = list(
+        postgres.ranked(queryset, tsquery, now=now, half_life=86400)
+        .order_by("-publish_at", "-id")
+        .values_list("pk", "publish_at", "score")
+    )
+    limit = 30 if read == "probe" else 12  # the probe walks 2 × limit stories: all 60, or 24
+    with CaptureQueriesContext(connection) as queries:
+        assert postgres.newest(queryset, tsquery, limit=limit, now=now, half_life=86400) == expected[:limit]
+    reads = ["index" if "MATERIALIZED" in q["sql"] else "walk" for q in queries if "tsquery" in q["sql"]]
+    assert reads == {"probe": ["walk"], "walk": ["walk", "walk"], "index": ["walk", "index"]}[read]
+    assert [row[0] for row in postgres.newest(queryset, tsquery, limit=50)] == [row[0] for row in expected]
