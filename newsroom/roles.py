@@ -52,6 +52,11 @@ EDITOR_PERMISSIONS = JOURNALIST_PERMISSIONS | {
     "articles.change_assignment",
     "articles.delete_assignment",
     "articles.delete_image",
+    # Search: editors keep the place- and person-name variants (docs/search.md).
+    "articles.view_searchvariant",
+    "articles.add_searchvariant",
+    "articles.change_searchvariant",
+    "articles.delete_searchvariant",
     # Editors review, preview, test and send digests; managing the list stays with the chief editors.
     "newsletter.view_newsletter",
     "newsletter.view_edition",

@@ -1,11 +1,9 @@
 """Admin for the name variants, and the mixin that makes admin lists search with the site's engine."""
 
 from django.contrib import admin
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from articles import search
-from articles.cache import purge_public_pages
+from articles import cache, search
 from articles.models import SearchVariant
 from articles.search.query import forget_variants
 
@@ -23,8 +21,8 @@ class EngineSearchMixin:
 
 def _variants_changed():
     forget_variants()
-    # Cached result pages were built with the old variants.
-    transaction.on_commit(purge_public_pages)
+    # Cached result pages were built with the old variants; no other page uses them.
+    cache.purge_keys_on_commit([cache.SEARCH])
 
 
 @admin.register(SearchVariant)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from articles.models import Article, WireDispatch
-from articles.roles import CHIEF_EDITOR
+from articles.roles import CHIEF_EDITOR, EDITOR
 from tests.factories import make_article, make_user, source
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +219,24 @@ def test_search_pages_carry_the_search_key_every_story_change_purges(client):
     assert "Alaï" not in text(client, q="transhumance")  # still the cached copy
     purge_keys(article_keys(Article.objects.get(pk=story.pk)), hard=True)
     assert "Transhumance dans l’Alaï" in text(client, q="transhumance")
+
+
+def test_a_variant_saved_in_the_admin_changes_results_and_purges_only_search_pages(
+    client, django_capture_on_commit_callbacks
+):
+    """Editing the variants table used to empty the whole page cache: every page rebuilt at once."""
+    story = make_article(headline="Fête à Tcholpon-Ata", body="<p>Au bord du lac.</p>")
+    client.get("/")  # cached
+    assert "Aucun article ne correspond" in text(client, q="Cholpon")  # cached too
+    make_article(headline="Publiée en douce")  # its purge is never run: only the cached home page hides it
+    staff = client.__class__()
+    staff.force_login(make_user(groups=[EDITOR], is_staff=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(
+            reverse("admin:articles_searchvariant_add"),
+            {"name": "Tcholpon-Ata", "spellings": "Tcholpon\nCholpon", "note": ""},
+        )
+    assert response.status_code == 302
+    results = text(client, q="Cholpon")
+    assert "Aucun article ne correspond" not in results and story.headline in results  # purged
+    assert "Publiée en douce" not in client.get("/").text  # the home page was not
