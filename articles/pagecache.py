@@ -260,7 +260,10 @@ def make_entry(build, response, keys):
         "status": response.status_code,
         "headers": [(name, value) for name, value in response.items() if name.lower() not in OWN_HEADERS],
         "body": body,
-        "gzip": gzip.compress(body, compresslevel=6, mtime=0) if compressible(response) else None,
+        # Compressed once when stored; a copy that is not stored is compressed only for a client
+        # that accepts gzip (respond()).
+        "gzip": None,
+        "compressible": compressible(response),
         "etag": etag,
         "last_modified": previous["last_modified"] if same else now,
         "keys": keys,
@@ -281,6 +284,8 @@ def make_entry(build, response, keys):
     if any(token[0] >= build.started - skew for token in current):
         return entry  # purged while this copy was being built: serve it once, never store it
     entry["tokens"] = current
+    if entry["compressible"]:
+        entry["gzip"] = gzip.compress(body, compresslevel=6, mtime=0)
     entry["expires"] = entry["fresh_until"] + max(setting("PAGE_STALE_SECONDS", 10), 60)
     _call("set", build.page_key, entry, timeout=max(1, int(entry["expires"] - now)))
     if _call("add", BUILDS, 0, timeout=None) is not None:
@@ -324,7 +329,11 @@ def respond(request, entry, *, stale=False):
         response = HttpResponseNotModified()
     else:
         body = entry["body"]
-        if entry["gzip"] is not None and ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        if entry.get("compressible", entry["gzip"] is not None) and ACCEPTS_GZIP.search(
+            request.META.get("HTTP_ACCEPT_ENCODING", "")
+        ):
+            if entry["gzip"] is None:
+                entry["gzip"] = gzip.compress(body, compresslevel=6, mtime=0)
             body = entry["gzip"]
             headers["Content-Encoding"] = "gzip"
         response = HttpResponse(b"" if request.method == "HEAD" else body, status=entry["status"])

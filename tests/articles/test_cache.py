@@ -144,6 +144,22 @@ def test_public_pages_are_gzipped_when_accepted(client):
     assert packed["ETag"] == plain["ETag"]  # weak: the same page in two encodings
 
 
+@pytest.mark.parametrize("first", ["gzip", "identity"])
+def test_a_copy_that_is_not_stored_is_still_gzipped_for_who_accepts_it(client, settings, first):
+    """Without a cache (or when a purge lands during the build) the page is compressed only on demand."""
+    import gzip
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    make_article(headline="Sans cache")
+    answers = {
+        encoding: client.get("/", HTTP_ACCEPT_ENCODING=encoding)
+        for encoding in [first, {"gzip": "identity"}.get(first, "gzip")]
+    }
+    assert answers["gzip"]["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in answers["identity"]
+    assert gzip.decompress(answers["gzip"].content) == answers["identity"].content
+
+
 def test_staff_never_get_nor_leave_a_cached_page(client):
     make_article(headline="Titre pour les lecteurs")
     reader = Client()
