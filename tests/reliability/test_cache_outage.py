@@ -1,0 +1,122 @@
+"""Redis stopped: no 500 anywhere the code reads or writes the cache outside the page cache.
+
+The page cache's own degrade is tested in tests/articles/test_cache.py. Here the other cache users —
+the sign-up rate limit, the admin's editing presence, live coverage polling, the alert form — each run
+against a private redis-server (free port, started and stopped by the test), once while it answers
+and once after it was stopped. What an outage means is decided per use: the rate limit lets sign-ups
+through (and says so in the log), the presence shows nobody, polling is built from the database.
+"""
+
+import logging
+import time
+from types import SimpleNamespace
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from articles import live, live_cache, pagecache
+from articles.roles import EDITOR
+from newsletter.models import Subscriber
+from newsroom import cache_safety
+from tests.articles.live_helpers import make_editor, make_live
+from tests.articles.servers import RedisServer
+from tests.factories import make_article, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def reset_outage_backoff():
+    pagecache._down_until = 0.0
+    cache_safety._down_until = 0.0
+
+
+@pytest.fixture
+def redis(settings, tmp_path):
+    """The default cache on a private redis-server; `redis.stop()` is the outage."""
+    server = RedisServer(tmp_path)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": server.url,
+            # A busy test machine is not an outage: only the stopped server is.
+            "OPTIONS": {"socket_connect_timeout": 5, "socket_timeout": 5},
+        }
+    }
+    reset_outage_backoff()
+    yield server
+    server.stop()
+    reset_outage_backoff()
+
+
+def visitor(user=None):
+    """A client that answers 500 like the server would, instead of raising the view's exception."""
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def sign_up(client, email):
+    return client.post("/newsletter/", {"email": email, "frequency": "daily", "form": "page"})
+
+
+def test_signups_are_let_through_and_logged_while_redis_is_down(redis, settings, caplog):
+    settings.NEWSLETTER_SIGNUP_LIMIT = 1
+    client = visitor()
+    assert sign_up(client, "premiere@example.org").status_code == 302
+    assert sign_up(client, "deuxieme@example.org").status_code == 429  # the limit holds while Redis answers
+
+    redis.stop()
+    mail.outbox.clear()
+    with caplog.at_level(logging.WARNING):
+        for email in ("troisieme@example.org", "quatrieme@example.org"):
+            response = sign_up(client, email)
+            assert response.status_code == 302, response.status_code
+    pending = Subscriber.objects.filter(status=Subscriber.Status.PENDING)
+    assert set(pending.values_list("email", flat=True)) == {
+        "premiere@example.org",
+        "troisieme@example.org",
+        "quatrieme@example.org",
+    }
+    assert sorted(m.to[0] for m in mail.outbox) == ["quatrieme@example.org", "troisieme@example.org"]
+    assert "sign-up rate limit not applied" in caplog.text  # fail open, but not silently
+
+
+def test_article_admin_opens_while_redis_is_down_and_shows_nobody_editing(redis):
+    article = make_article(headline="Crue de l’Ichim")
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    dana = visitor(make_user("dana", groups=[EDITOR], first_name="Dana", last_name="Abenova"))
+    marc = visitor(make_user("marc", groups=[EDITOR]))
+    assert dana.get(url).status_code == 200
+    assert "En cours d’édition par Dana Abenova" in marc.get(url).text  # presence works while Redis answers
+
+    redis.stop()
+    for client in (marc, dana):
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        assert "Crue de l’Ichim" in response.text
+        assert "En cours d’édition" not in response.text
+
+
+def test_live_polling_and_posting_work_while_redis_is_down(redis, django_capture_on_commit_callbacks, monkeypatch):
+    editor = make_editor()
+    direct = make_live(editor=editor)
+    with django_capture_on_commit_callbacks(execute=True):
+        live.post_entry(live=direct, user=editor, body="Les bureaux de vote ferment.")
+    url = reverse("articles:live_poll", args=[direct.pk])
+    reader = visitor()
+    before = reader.get(url)
+    assert before.status_code == 200 and "Les bureaux de vote ferment." in before.text
+
+    redis.stop()
+    # Nobody else can be building the payload when nobody can take the lock: no waiting for one.
+    clock = SimpleNamespace(monotonic=time.monotonic, sleep=lambda seconds: pytest.fail("waited for a builder"))
+    monkeypatch.setattr(live_cache, "time", clock)
+    with django_capture_on_commit_callbacks(execute=True):
+        live.post_entry(live=direct, user=editor, body="Second tour annoncé.")  # its refresh must not raise
+    response = reader.get(url)
+    assert response.status_code == 200, response.status_code
+    assert "Second tour annoncé." in response.text and response["ETag"] != before["ETag"]
+    assert reader.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
