@@ -1,6 +1,7 @@
 """Breaking-news alerts about a direct: only subscribers who chose alerts, exactly once; digests show a direct once."""
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -41,6 +42,19 @@ def test_alert_reaches_only_alert_subscribers_exactly_once(smtp_sink):
     assert "Suivre le direct" in html_part(message) and direct.article.get_absolute_url() in text_part(message)
     assert "Le scrutin est clos" in text_part(message)
     assert Delivery.objects.filter(edition=edition).count() == 3
+
+
+def test_a_repeated_alert_form_is_recognised_even_after_the_cache_is_flushed():
+    editor = make_editor()
+    direct = make_live(editor=editor)
+    make_subscriber("alerte@example.org", alerts=True)
+    edition = alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-flush")
+    cache.clear()  # an eviction, a Redis restart: the form's nonce lives on the edition, not in the cache
+    again = alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-flush")
+    assert again.pk == edition.pk
+    assert Edition.objects.count() == 1 and Delivery.objects.count() == 1
+    other = alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-other")
+    assert other.pk != edition.pk  # a new form is a new alert
 
 
 def test_only_editors_send_alerts(client):

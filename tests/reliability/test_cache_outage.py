@@ -4,7 +4,8 @@ The page cache's own degrade is tested in tests/articles/test_cache.py. Here the
 the sign-up rate limit, the admin's editing presence, live coverage polling, the alert form — each run
 against a private redis-server (free port, started and stopped by the test), once while it answers
 and once after it was stopped. What an outage means is decided per use: the rate limit lets sign-ups
-through (and says so in the log), the presence shows nobody, polling is built from the database.
+through (and says so in the log), the presence shows nobody, polling is built from the database, an
+alert goes out once whatever happens to the cache.
 """
 
 import logging
@@ -18,11 +19,12 @@ from django.urls import reverse
 
 from articles import live, live_cache, pagecache
 from articles.roles import EDITOR
-from newsletter.models import Subscriber
+from newsletter.models import Delivery, Edition, Subscriber
 from newsroom import cache_safety
 from tests.articles.live_helpers import make_editor, make_live
 from tests.articles.servers import RedisServer
 from tests.factories import make_article, make_user
+from tests.newsletter.helpers import make_subscriber
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +122,23 @@ def test_live_polling_and_posting_work_while_redis_is_down(redis, django_capture
     assert response.status_code == 200, response.status_code
     assert "Second tour annoncé." in response.text and response["ETag"] != before["ETag"]
     assert reader.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_alert_posted_twice_while_redis_is_down_goes_out_once(redis):
+    editor = make_editor()
+    direct = make_live(editor=editor)
+    make_subscriber("alerte1@example.org", alerts=True)
+    make_subscriber("alerte2@example.org", alerts=True)
+    client = visitor(editor)
+    url = reverse("newsletter:send_alert", args=[direct.pk])
+    form = {"subject": "Alerte — second tour", "intro": "Texte", "nonce": "n-outage", "confirm": "on"}
+
+    redis.stop()
+    first = client.post(url, form)
+    assert first.status_code == 302, first.status_code
+    again = client.post(url, form)  # the form posted twice (double click, browser retry)
+    assert again.status_code == 302, again.status_code
+    edition = Edition.objects.get(kind=Edition.Kind.ALERT)
+    assert again["Location"] == first["Location"] == reverse("admin:newsletter_edition_change", args=[edition.pk])
+    recipients = Delivery.objects.filter(edition=edition).values_list("subscriber__email", flat=True)
+    assert sorted(recipients) == ["alerte1@example.org", "alerte2@example.org"]
