@@ -9,16 +9,20 @@ alert goes out once whatever happens to the cache.
 """
 
 import logging
+import re
 import time
+from html import unescape
 from types import SimpleNamespace
 
 import pytest
+from django.contrib import admin
 from django.core import mail
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from articles import live, live_cache, pagecache
 from articles.roles import EDITOR
+from newsletter import alerts
 from newsletter.models import Delivery, Edition, Subscriber
 from newsroom import cache_safety
 from tests.articles.live_helpers import make_editor, make_live
@@ -142,3 +146,69 @@ def test_alert_posted_twice_while_redis_is_down_goes_out_once(redis):
     assert again["Location"] == first["Location"] == reverse("admin:newsletter_edition_change", args=[edition.pk])
     recipients = Delivery.objects.filter(edition=edition).values_list("subscriber__email", flat=True)
     assert sorted(recipients) == ["alerte1@example.org", "alerte2@example.org"]
+
+
+def same_site_links(html):
+    for href in re.findall(r'href="(/[^"#]*)"', html):
+        if not href.startswith(("/static/", "/media/")):
+            yield unescape(href)
+
+
+def test_no_page_of_the_site_answers_500_while_redis_is_down(redis):
+    """Every page a reader reaches in two clicks from home, the newsletter pages, live polling, and every
+    admin list, add and change page for a superuser: none answers 500 once Redis is stopped. (Search is
+    the test below.)"""
+    editor = make_editor()
+    direct = make_live(editor=editor, headline="Direct des élections")
+    live.post_entry(live=direct, user=editor, body="Les bureaux ferment.")
+    story = make_article(headline="Crue de l’Ichim", tags=["eau"])
+    subscriber = make_subscriber("lecteur@example.org", alerts=True)
+    alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="crawl")
+    admin_user = make_user("admin", is_staff=True, is_superuser=True)
+
+    redis.stop()
+    reader, staff = visitor(), visitor(admin_user)
+    seen, failures = {}, []
+    queue = ["/", "/newsletter/", story.get_absolute_url(),
+             f"/newsletter/preferences/{subscriber.link_token()}/",
+             reverse("articles:live_poll", args=[direct.pk])]  # fmt: skip
+    for depth in range(3):
+        following = []
+        for url in queue:
+            if url in seen or url.startswith("/recherche/") or len(seen) >= 400:
+                continue
+            response = reader.get(url)
+            seen[url] = response.status_code
+            if response.status_code == 200 and "html" in response.get("Content-Type", "") and depth < 2:
+                following.extend(same_site_links(response.text))
+        queue = following
+    for model, model_admin in admin.site._registry.items():
+        info = model._meta.app_label, model._meta.model_name
+        urls = [reverse(f"admin:{info[0]}_{info[1]}_changelist")]
+        request = RequestFactory().get("/")
+        request.user = admin_user
+        if model_admin.has_add_permission(request):
+            urls.append(reverse(f"admin:{info[0]}_{info[1]}_add"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            urls.append(reverse(f"admin:{info[0]}_{info[1]}_change", args=[first.pk]))
+        for url in urls:
+            seen[url] = staff.get(url).status_code
+    failures = {url: status for url, status in seen.items() if status >= 500}
+    assert not failures
+    assert len(seen) > 60 and list(seen.values()).count(200) > 50  # the crawl reached the site
+
+
+@pytest.mark.xfail(
+    raises=pagecache.CACHE_ERRORS,
+    strict=True,
+    reason="articles/search/query.py reads its variants index with cache.get(): a Redis outage raises there. "
+    "Search is not this branch's to change; newsroom.cache_safety.cache_call is the fix. Strict: once fixed, "
+    "this fails as XPASS and the marker goes.",
+)
+def test_search_answers_while_redis_is_down(redis, client):
+    make_article(headline="Crue de l’Ichim")
+    redis.stop()
+    response = client.get("/recherche/?q=crue")
+    assert response.status_code == 200, response.status_code
+    assert "Ichim" in response.text  # the story is found (its headline is highlighted)
