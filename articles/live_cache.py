@@ -5,7 +5,7 @@ page cache's tokens of its article key: two cache reads, no query; an unchanged 
 304. A new version's payload is built once, by whichever process takes the build lock first, and
 shared by every process through the cache. A change purges only the direct's surrogate keys
 (articles/cache.py): its page, the teasers and listings showing it, its feed, its polling answer.
-A cache that cannot be reached (Redis down) is skipped (newsroom/cache_safety.py): every poll then
+A cache that cannot be reached (Redis down) is skipped (articles/cache_safety.py): every poll then
 reads the state and builds the payload from the database, and a change's refresh is logged, not raised.
 """
 
@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 
 from articles import pagecache
 from articles.cache import ALL, article_key, purge_keys
+from articles.cache_safety import cache_call
 from articles.models import Article, LiveBlog, LiveEntry
-from newsroom.cache_safety import cache_call
 
 BUILD_WAIT_SECONDS = 2.0
 

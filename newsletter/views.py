@@ -13,11 +13,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from articles.cache import public_page
+from articles.cache_safety import cache_call
 from newsletter import rendering
 from newsletter.confirmation import send_confirmation_task
 from newsletter.forms import CONSENT_TEXTS, CURRENT_CONSENT, PreferencesForm, SubscribeForm
 from newsletter.models import Edition, Subscriber
-from newsroom.cache_safety import cache_call
 
 logger = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from articles import desk
 from articles.admin.article_pages import ArticlePagesMixin
 from articles.admin.wire import WireProvenanceMixin
+from articles.cache_safety import cache_call
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Author, Source, Transition
 from articles.roles import is_journalist_only
 from articles.search.admin import EngineSearchMixin
-from newsroom.cache_safety import cache_call
 
 # name: (button label, success message). The buttons post `_transition=<name>` with the change form.
 TRANSITIONS = {

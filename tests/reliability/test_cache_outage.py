@@ -20,11 +20,10 @@ from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from articles import live, live_cache, pagecache
+from articles import cache_safety, live, live_cache, pagecache
 from articles.roles import EDITOR
 from newsletter import alerts
 from newsletter.models import Delivery, Edition, Subscriber
-from newsroom import cache_safety
 from tests.articles.live_helpers import make_editor, make_live
 from tests.articles.servers import RedisServer
 from tests.factories import make_article, make_user
@@ -203,7 +202,7 @@ def test_no_page_of_the_site_answers_500_while_redis_is_down(redis):
     raises=pagecache.CACHE_ERRORS,
     strict=True,
     reason="articles/search/query.py reads its variants index with cache.get(): a Redis outage raises there. "
-    "Search is not this branch's to change; newsroom.cache_safety.cache_call is the fix. Strict: once fixed, "
+    "Search is not this branch's to change; articles.cache_safety.cache_call is the fix. Strict: once fixed, "
     "this fails as XPASS and the marker goes.",
 )
 def test_search_answers_while_redis_is_down(redis, client):

@@ -5,8 +5,8 @@ import logging
 import pytest
 from django.core.cache import caches
 
-from newsroom import cache_safety
-from newsroom.cache_safety import cache_call
+from articles import cache_safety
+from articles.cache_safety import cache_call
 from tests.articles.servers import free_port
 
 
@@ -24,7 +24,7 @@ def unreachable_cache(settings):
 
 
 def test_unreachable_cache_answers_the_fallback_and_is_left_alone_for_a_while(unreachable_cache, caplog, monkeypatch):
-    with caplog.at_level(logging.WARNING, logger="newsroom.cache_safety"):
+    with caplog.at_level(logging.WARNING, logger="articles.cache_safety"):
         assert cache_call("get", "clé", fallback="repli") == "repli"
     assert "unreachable (ConnectionError" in caplog.text
 
