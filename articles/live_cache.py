@@ -5,17 +5,19 @@ page cache's tokens of its article key: two cache reads, no query; an unchanged 
 304. A new version's payload is built once, by whichever process takes the build lock first, and
 shared by every process through the cache. A change purges only the direct's surrogate keys
 (articles/cache.py): its page, the teasers and listings showing it, its feed, its polling answer.
+A cache that cannot be reached (Redis down) is skipped (articles/cache_safety.py): every poll then
+reads the state and builds the payload from the database, and a change's refresh is logged, not raised.
 """
 
 import json
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from articles import pagecache
 from articles.cache import ALL, article_key, purge_keys
+from articles.cache_safety import cache_call
 from articles.models import Article, LiveBlog, LiveEntry
 
 BUILD_WAIT_SECONDS = 2.0
@@ -56,15 +58,15 @@ def _stored_state(pk):
 def state(pk):
     """(version, state) of a direct readers may see, or None. Two cache reads when warm."""
     key = _state_key(pk)
-    value = cache.get(key)
+    value = cache_call("get", key)
     if value is not None and (not value or value["tokens"] == _tokens(value["article"])):
         return (value["version"], value["state"]) if value else None
     fresh = _stored_state(pk)
     if value is None:
         # add(), not set(): a writer's fresher value, stored after its commit, is never overwritten.
-        cache.add(key, fresh, settings.LIVE_STATE_SECONDS)
+        cache_call("add", key, fresh, settings.LIVE_STATE_SECONDS)
     else:
-        cache.set(key, fresh, settings.LIVE_STATE_SECONDS)
+        cache_call("set", key, fresh, settings.LIVE_STATE_SECONDS)
     return (fresh["version"], fresh["state"]) if fresh else None
 
 
@@ -76,30 +78,31 @@ def refresh(pk):
         purge_keys({article_key(article_pk), live_key(pk)})
         value = _stored_state(pk)  # with the tokens the purge just set
     key = _state_key(pk)
-    current = cache.get(key)
+    current = cache_call("get", key)
     # Two writers committing close together may run this out of order: never go back a version.
     if not (current and value and current["version"] > value["version"]):
-        cache.set(key, value, settings.LIVE_STATE_SECONDS)
+        cache_call("set", key, value, settings.LIVE_STATE_SECONDS)
 
 
 def payload(pk, version):
     """The JSON body for `version`, built at most once across processes."""
     key = _payload_key(pk, version)
-    body = cache.get(key)
+    body = cache_call("get", key)
     if body is not None:
         return body
     lock = f"{key}:lock"
-    if cache.add(lock, 1, 10):
+    # Without the cache nobody can hold the lock nor share a payload: build it here, at once.
+    if cache_call("add", lock, 1, 10, fallback=True):
         try:
             body = build_payload(pk, version)
-            cache.set(key, body, settings.LIVE_PAYLOAD_SECONDS)
+            cache_call("set", key, body, settings.LIVE_PAYLOAD_SECONDS)
         finally:
-            cache.delete(lock)
+            cache_call("delete", lock)
         return body
     deadline = time.monotonic() + BUILD_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
-        body = cache.get(key)
+        body = cache_call("get", key)
         if body is not None:
             return body
     # The builder is stuck or gone: answer with a fresh build rather than an error.
@@ -139,7 +142,7 @@ def build_payload(pk, version):
         ],
     }
     try:
-        cache.incr(builds_key(pk))
+        cache_call("incr", builds_key(pk))
     except ValueError:
-        cache.set(builds_key(pk), 1, None)
+        cache_call("set", builds_key(pk), 1, None)
     return json.dumps(data, ensure_ascii=False).encode()

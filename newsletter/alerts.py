@@ -6,9 +6,8 @@ through the digest's delivery ledger (newsletter/sending.py): one Delivery per s
 so nobody receives it twice. In a digest a direct is one item with its latest « L’essentiel ».
 """
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -82,25 +81,27 @@ def send_alert(*, live, user, subject, intro, nonce=""):
         raise ValidationError(_("L’alerte est trop longue : objet et texte doivent rester courts."))
     if not live.article.is_published:
         raise ValidationError(_("L’article de ce direct n’est pas publié : l’alerte renverrait vers une page absente."))
-    key = f"newsletter:alert-nonce:{nonce}" if nonce else None
-    if key and not cache.add(key, 0, 24 * 3600):
-        edition = Edition.objects.filter(pk=cache.get(key)).first()
-        if edition is not None:
-            return edition
+    if nonce and (edition := Edition.objects.filter(nonce=nonce).first()) is not None:
+        return edition
     from newsletter import editions
 
     now = timezone.now()
-    with transaction.atomic():
-        edition = Edition.objects.create(
-            newsletter=alerts_newsletter(),
-            kind=Edition.Kind.ALERT,
-            subject=subject,
-            intro=(intro or "").strip(),
-            period_start=now,
-            period_end=now,
-        )
-        EditionArticle.objects.create(edition=edition, article=live.article, position=10)
-        editions.start_edition(edition=edition, now=now)
-    if key:
-        cache.set(key, edition.pk, 24 * 3600)
+    try:
+        with transaction.atomic():
+            edition = Edition.objects.create(
+                newsletter=alerts_newsletter(),
+                kind=Edition.Kind.ALERT,
+                subject=subject,
+                intro=(intro or "").strip(),
+                period_start=now,
+                period_end=now,
+                nonce=nonce,
+            )
+            EditionArticle.objects.create(edition=edition, article=live.article, position=10)
+            editions.start_edition(edition=edition, now=now)
+    except IntegrityError:
+        # The same form posted twice at the same moment: the other request created it first.
+        if nonce and (edition := Edition.objects.filter(nonce=nonce).first()) is not None:
+            return edition
+        raise
     return edition

@@ -330,6 +330,9 @@ class Edition(models.Model):
         _("envoi programmé le"), null=True, blank=True, help_text=_("Laissez vide pour envoyer à la main.")
     )
     automatic = models.BooleanField(_("automatique"), default=False, editable=False)
+    # The alert form's one-time value: the same form posted twice finds this edition instead of
+    # sending a second alert. In the database, not the cache, so no cache outage or eviction loses it.
+    nonce = models.CharField(_("jeton du formulaire"), max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("créée le"), default=timezone.now)
     started_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("envoi terminé le"), null=True, blank=True, editable=False)
@@ -352,6 +355,7 @@ class Edition(models.Model):
                 name="edition_subject_one_line",
                 violation_error_message=_("L’objet doit tenir sur une ligne, sans saut de ligne."),
             ),
+            models.UniqueConstraint(fields=["nonce"], condition=~Q(nonce=""), name="edition_nonce_unique"),
         ]
 
     def __str__(self):

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
+from newsletter.forms import CONTROL_CHARACTERS
 from newsletter.models import Delivery, Subscriber
 
 logger = logging.getLogger(__name__)
@@ -37,13 +38,16 @@ def handle_tracking(sender, event, esp_name, **kwargs):
     if event.event_type == EventType.BOUNCED and event.reject_reason not in (None, "bounced", "invalid"):
         # Only a hard bounce removes an address; a full mailbox or a block is worth another try.
         return
-    reason = f"{esp_name}: {event.event_type} {event.description or event.mta_response or ''}".strip()
+    if CONTROL_CHARACTERS & set(event.recipient):
+        return  # no address of ours holds a control character (and PostgreSQL refuses NUL in a query)
+    reason = f"{esp_name}: {event.event_type} {event.description or event.mta_response or ''}"
+    reason = " ".join("".join(" " if char in CONTROL_CHARACTERS else char for char in reason).split())
     for subscriber in Subscriber.objects.by_email(event.recipient):
         if status == Subscriber.Status.UNSUBSCRIBED:
             subscriber.unsubscribe(reason=reason)
         elif subscriber.status != status:
             subscriber.suppress(status, reason=reason)
-    if event.message_id and event.event_type == EventType.BOUNCED:
+    if event.message_id and event.event_type == EventType.BOUNCED and not CONTROL_CHARACTERS & set(event.message_id):
         # The ledger row must match both: a message id alone is guessable, and names someone else's row.
         Delivery.objects.filter(
             message_id=event.message_id, subscriber__email__iexact=event.recipient, status=Delivery.Status.SENT

@@ -7,7 +7,6 @@ import reversion
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
@@ -19,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from articles import desk
 from articles.admin.article_pages import ArticlePagesMixin
 from articles.admin.wire import WireProvenanceMixin
+from articles.cache_safety import cache_call
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Author, Source, Transition
 from articles.roles import is_journalist_only
@@ -287,11 +287,13 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _announce_other_editors(self, request, object_id):
-        """« En cours d’édition par X »: who else opened this article in the last minutes (shared cache)."""
+        """« En cours d’édition par X »: who else opened this article in the last minutes (shared cache).
+
+        Without the cache (Redis down) nobody is shown and nothing is recorded: the page still opens."""
         key = f"article-editing:{object_id}"
         now = timezone.now()
         window = timedelta(seconds=settings.EDITING_PRESENCE_SECONDS)
-        present = {uid: seen for uid, seen in (cache.get(key) or {}).items() if now - seen[1] < window}
+        present = {uid: seen for uid, seen in (cache_call("get", key) or {}).items() if now - seen[1] < window}
         for uid, (name, opened_at) in present.items():
             if uid != request.user.pk:
                 messages.warning(
@@ -300,7 +302,7 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
                     % {"name": name, "time": formats.time_format(timezone.localtime(opened_at))},
                 )
         present[request.user.pk] = (_user_name(request.user), now)
-        cache.set(key, present, settings.EDITING_PRESENCE_SECONDS)
+        cache_call("set", key, present, settings.EDITING_PRESENCE_SECONDS)
 
     # --- Columns and read-only blocks --------------------------------------------------------
 

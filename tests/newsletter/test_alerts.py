@@ -1,7 +1,11 @@
 """Breaking-news alerts about a direct: only subscribers who chose alerts, exactly once; digests show a direct once."""
 
+import threading
+
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.urls import reverse
 
 from articles import live
@@ -41,6 +45,53 @@ def test_alert_reaches_only_alert_subscribers_exactly_once(smtp_sink):
     assert "Suivre le direct" in html_part(message) and direct.article.get_absolute_url() in text_part(message)
     assert "Le scrutin est clos" in text_part(message)
     assert Delivery.objects.filter(edition=edition).count() == 3
+
+
+def test_a_repeated_alert_form_is_recognised_even_after_the_cache_is_flushed():
+    editor = make_editor()
+    direct = make_live(editor=editor)
+    make_subscriber("alerte@example.org", alerts=True)
+    edition = alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-flush")
+    cache.clear()  # an eviction, a Redis restart: the form's nonce lives on the edition, not in the cache
+    again = alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-flush")
+    assert again.pk == edition.pk
+    assert Edition.objects.count() == 1 and Delivery.objects.count() == 1
+    other = alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-other")
+    assert other.pk != edition.pk  # a new form is a new alert
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_alert_form_posted_twice_at_once_sends_one_alert(monkeypatch):
+    editor = make_editor()
+    direct = make_live(editor=editor)
+    make_subscriber("alerte@example.org", alerts=True)
+    newsletter = alerts.alerts_newsletter()
+    both_past_the_lookup = threading.Barrier(2, timeout=30)
+
+    def racing_newsletter():
+        both_past_the_lookup.wait()  # neither request found an edition with this nonce
+        return newsletter
+
+    monkeypatch.setattr(alerts, "alerts_newsletter", racing_newsletter)
+    results, errors = [], []
+
+    def post():
+        try:
+            results.append(alerts.send_alert(live=direct, user=editor, subject="Alerte", intro="", nonce="n-race"))
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(results) == 2 and results[0].pk == results[1].pk
+    assert Edition.objects.count() == 1 and Delivery.objects.count() == 1
 
 
 def test_only_editors_send_alerts(client):

@@ -8,7 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from articles.models import Article, Section
-from newsletter import editions, rendering, sending
+from newsletter import editions, handover, rendering, sending
 from newsletter.models import Delivery, Edition, Subscriber
 from tests.factories import make_article
 from tests.newsletter.helpers import daily, html_part, make_subscriber, weekly
@@ -252,14 +252,46 @@ def test_html_is_rendered_once_per_selection(smtp_sink, monkeypatch):
     assert len(renders) == 2  # everything, and Kazakhstan only
 
 
-def test_rate_limit_spaces_messages(smtp_sink):
+class FakeClock:
+    """time.monotonic/time.sleep for the sender's pacer: time moves only when it sleeps."""
+
+    def __init__(self, on_sleep):
+        self.now = 1000.0
+        self.on_sleep = on_sleep
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append((round(seconds, 6), self.on_sleep()))
+        self.now += seconds
+
+
+@pytest.mark.parametrize(("rate", "sleeps"), [(20, [(0.05, n) for n in (1, 2, 3, 4)]), (0, [])])
+def test_rate_limit_spaces_messages(smtp_sink, monkeypatch, rate, sleeps):
     make_article()
     for i in range(5):
         make_subscriber(f"r{i}@example.org")
     edition = started_edition()
-    began = timezone.now()
-    sending.deliver_edition(edition_id=edition.pk, rate=20)
-    assert (timezone.now() - began).total_seconds() >= 0.19  # 5 messages at 20/s: 4 gaps of 50 ms
+    clock = FakeClock(on_sleep=lambda: len(smtp_sink.messages))
+    monkeypatch.setattr(handover, "time", clock)
+    sending.deliver_edition(edition_id=edition.pk, rate=rate)
+    # 5 messages at 20/s: one 50 ms gap after each of the first four, none before the first; 0: no limit.
+    assert clock.sleeps == sleeps
+    assert len(smtp_sink.messages) == 5
+
+
+def test_a_slow_sender_is_not_slowed_down_further(monkeypatch):
+    clock = FakeClock(on_sleep=lambda: None)
+    monkeypatch.setattr(handover, "time", clock)
+    pacer = handover.Pacer(20)
+    pacer.wait()
+    clock.now += 0.08  # the message took longer than the 50 ms interval
+    pacer.wait()
+    clock.now += 0.01
+    pacer.wait()
+    assert clock.sleeps == [(0.04, None)]  # only what remains of the next interval
 
 
 def test_scheduled_edition_starts_when_due(smtp_sink):

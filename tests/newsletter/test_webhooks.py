@@ -151,6 +151,26 @@ def test_malformed_authenticated_body_is_a_clean_400(client):
     assert subscriber.status == Subscriber.Status.ACTIVE
 
 
+def test_authenticated_event_with_nul_or_control_characters_is_no_500(client):
+    """Found by the 10 000-example run on PostgreSQL (text cannot hold NUL): a Description with a NUL
+    was stored as the subscriber's reason and the webhook answered 500, which an ESP retries for ever."""
+    subscriber = make_subscriber("rebond@example.org")
+    other = make_subscriber("autre@example.org")
+    delivery = sent_delivery(subscriber, "m-1")
+    bounce = event("Bounce", "rebond@example.org", Type="HardBounce", TypeCode=1, Description="Unknown\x00 user\r\nX")
+    assert post(client, bounce).status_code == 200
+    subscriber.refresh_from_db()
+    delivery.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.BOUNCED and "Unknown user X" in subscriber.status_reason
+    assert delivery.status == Delivery.Status.FAILED and "Unknown user X" in delivery.error
+    assert post(client, hard_bounce("autre@example.org\x00")).status_code == 200
+    other.refresh_from_db()
+    assert other.status == Subscriber.Status.ACTIVE  # an address with a NUL is nobody's address
+    assert post(client, hard_bounce("autre@example.org", message_id="m-\x00")).status_code == 200
+    other.refresh_from_db()
+    assert other.status == Subscriber.Status.BOUNCED  # a genuine bounce for autre@, whatever its message id
+
+
 def test_delivery_event_changes_nothing(client):
     subscriber = make_subscriber("ok@example.org")
     assert post(client, event("Delivery", "ok@example.org")).status_code == 200
