@@ -9,7 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
+from articles.cache_safety import cache_call
 
 MAX_QUERY_LENGTH = 200
 MAX_CLAUSES = 10
@@ -77,7 +77,7 @@ class ParsedQuery:
 
 def variant_index():
     """{folded spelling as a tuple of words: tuple of every spelling of its groups (as word tuples)}."""
-    index = cache.get(VARIANTS_CACHE_KEY)
+    index = cache_call("get", VARIANTS_CACHE_KEY)  # an outage: read the table (docs/reliability.md)
     if index is None:
         from articles.models import SearchVariant
 
@@ -93,13 +93,13 @@ def variant_index():
                 key = tuple(fold(word) for word in spelling)
                 merged = index.get(key, ()) + tuple(s for s in spellings if s not in index.get(key, ()))
                 index[key] = merged
-        cache.set(VARIANTS_CACHE_KEY, index, VARIANTS_CACHE_SECONDS)
+        cache_call("set", VARIANTS_CACHE_KEY, index, VARIANTS_CACHE_SECONDS)
     return index
 
 
 def forget_variants():
     """Called when the variants table changes, so the next query sees it."""
-    cache.delete(VARIANTS_CACHE_KEY)
+    cache_call("delete", VARIANTS_CACHE_KEY)
 
 
 def _units(text):

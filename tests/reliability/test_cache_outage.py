@@ -198,13 +198,6 @@ def test_no_page_of_the_site_answers_500_while_redis_is_down(redis):
     assert len(seen) > 60 and list(seen.values()).count(200) > 50  # the crawl reached the site
 
 
-@pytest.mark.xfail(
-    raises=pagecache.CACHE_ERRORS,
-    strict=True,
-    reason="articles/search/query.py reads its variants index with cache.get(): a Redis outage raises there. "
-    "Search is not this branch's to change; articles.cache_safety.cache_call is the fix. Strict: once fixed, "
-    "this fails as XPASS and the marker goes.",
-)
 def test_search_answers_while_redis_is_down(redis, client):
     make_article(headline="Crue de l’Ichim")
     redis.stop()
