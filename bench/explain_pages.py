@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 os.environ.setdefault("DEBUG", "1")
-# Client-side binding: the captured SQL then has its parameters inlined, ready for EXPLAIN. The plans
+# Client-side binding (the default): the captured SQL has its parameters inlined, ready for EXPLAIN. The plans
 # are those of a query's first executions; prepared statements (the default) reuse them.
 os.environ["DATABASE_SERVER_SIDE_BINDING"] = "0"
 

@@ -132,11 +132,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
-    # Parameters sent apart from the SQL, so the text of a query is the same from one request to the next
-    # and psycopg prepares it after its 5th use on a connection: PostgreSQL stops re-planning the
-    # listing joins (1–2.5 ms each, docs/benchmarks.md). Off behind a pooler in transaction mode
-    # (PgBouncer < 1.21 cannot carry prepared statements): DATABASE_SERVER_SIDE_BINDING=0.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING"):
+    # Opt-in: parameters sent apart from the SQL, so psycopg prepares what a connection repeats and
+    # PostgreSQL stops re-planning it. In-process it cut a page build's CPU; under gunicorn + wrk it
+    # made no difference beyond the noise (docs/benchmarks.md), so the tested default stays client-side
+    # binding. Not behind a pooler in transaction mode (PgBouncer < 1.21 cannot carry prepared statements).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Even `manage.py check` opens the database (JSONField's check), so a fresh clone needs the folder.
