@@ -24,11 +24,14 @@
   }
 
   function place(node) {
-    // Newest first: before the first entry older than this one.
+    // Newest first: before the first entry older than this one (posted earlier, or in the same
+    // instant with a smaller id — the server's order).
     var ts = parseFloat(node.getAttribute("data-ts"));
+    var id = parseInt(node.getAttribute("data-id"), 10);
     var entries = list.querySelectorAll(".live-entry");
     for (var i = 0; i < entries.length; i++) {
-      if (parseFloat(entries[i].getAttribute("data-ts")) < ts) {
+      var other = parseFloat(entries[i].getAttribute("data-ts"));
+      if (other < ts || (other === ts && parseInt(entries[i].getAttribute("data-id"), 10) < id)) {
         list.insertBefore(node, entries[i]);
         return;
       }

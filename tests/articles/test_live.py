@@ -352,3 +352,22 @@ def test_promote_entry_makes_a_linked_draft():
     assert LiveEntry.objects.get(pk=entry.pk).promoted_to == article
     with pytest.raises(ValidationError):
         live.promote_entry(entry=LiveEntry.objects.get(pk=entry.pk), user=editor)
+
+
+def test_entry_timestamps_reach_the_script_as_numbers_with_a_dot(client):
+    """data-ts was rendered in French (« 1764633600,123456 »): parseFloat() stopped at the comma, two
+    entries of the same second tied, and the reader's page showed them oldest first (found by the
+    live e2e test failing one run in four)."""
+    import re
+
+    direct = make_live()
+    editor = direct.opened_by
+    for body in ("Première.", "Seconde."):
+        live.post_entry(live=direct, user=editor, body=body)
+    page = client.get(direct.article.get_absolute_url()).text
+    stamps = re.findall(r'data-ts="([^"]*)"', page)
+    assert len(stamps) == 2
+    for stamp in stamps:
+        assert re.fullmatch(r"\d+(\.\d+)?", stamp), stamp
+    entries = LiveEntry.objects.filter(live=direct).order_by("posted_at")
+    assert [float(s) for s in stamps] == sorted((e.posted_at.timestamp() for e in entries), reverse=True)

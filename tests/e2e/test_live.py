@@ -1,5 +1,6 @@
 """A direct in real browsers: an editor posts from the admin, a reader's open page shows the entries unreloaded."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,9 @@ def test_editor_posts_and_reader_sees_entries_without_reload(browser, live_serve
     # The reader is told, without the text moving; a click shows both, newest first.
     button = reader.locator("[data-live-new]")
     button.wait_for(state="visible")
-    reader.wait_for_function("document.querySelector('[data-live-new]').textContent.startsWith('2 ')")
+    # A locator, not wait_for_function(): a string predicate is eval()'d in the page, which the page's
+    # CSP forbids (it failed whenever the first check came too early and Playwright had to poll).
+    reader.locator("[data-live-new]", has_text=re.compile(r"^\s*2 ")).wait_for()
     assert button.inner_text() == "2 nouvelles entrées"
     assert reader.locator(".live-entries .live-entry").count() == 0
     button.click()
