@@ -1,7 +1,7 @@
 """The query parser: what reaches the database is words, whatever the reader typed."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from articles import search
@@ -58,10 +58,30 @@ def test_size_limits():
 
 
 @pytest.mark.django_db
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=300))
 def test_any_text_compiles_and_runs(text):
     """Whatever the text, the engine answers (no syntax error from the database, no exception)."""
     results = search.search(parse(text))
     assert results.count() >= 0
     assert isinstance(results[0:20], list)
+
+
+# The results page as readers and bots reach it: any query, page number, sort and filters.
+params = st.fixed_dictionaries(
+    {"q": st.text(max_size=300)},
+    optional={
+        "page": st.one_of(st.integers(-5, 10**12).map(str), st.text(max_size=12)),
+        "tri": st.one_of(st.sampled_from(["pertinence", "date"]), st.text(max_size=12)),
+        "rubrique": st.text(max_size=20),
+        "source": st.one_of(st.sampled_from(["redaction", "afp"]), st.text(max_size=12)),
+        "du": st.one_of(st.dates().map(str), st.text(max_size=12)),
+        "au": st.one_of(st.dates().map(str), st.text(max_size=12)),
+    },
+)
+
+
+@pytest.mark.django_db
+@given(query=params)
+def test_the_results_page_never_answers_500(client, query):
+    response = client.get("/recherche/", query)  # NUL bytes and odd Unicode included
+    assert response.status_code in (200, 404), (query, response.status_code)
