@@ -239,6 +239,10 @@ class Build:
     locked: bool = False
 
 
+def _gzip(body):
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
 def compressible(response):
     content_type = response.get("Content-Type", "")
     return len(response.content) >= 200 and content_type.startswith(COMPRESSIBLE)
@@ -285,7 +289,7 @@ def make_entry(build, response, keys):
         return entry  # purged while this copy was being built: serve it once, never store it
     entry["tokens"] = current
     if entry["compressible"]:
-        entry["gzip"] = gzip.compress(body, compresslevel=6, mtime=0)
+        entry["gzip"] = _gzip(body)
     entry["expires"] = entry["fresh_until"] + max(setting("PAGE_STALE_SECONDS", 10), 60)
     _call("set", build.page_key, entry, timeout=max(1, int(entry["expires"] - now)))
     if _call("add", BUILDS, 0, timeout=None) is not None:
@@ -333,7 +337,7 @@ def respond(request, entry, *, stale=False):
             request.META.get("HTTP_ACCEPT_ENCODING", "")
         ):
             if entry["gzip"] is None:
-                entry["gzip"] = gzip.compress(body, compresslevel=6, mtime=0)
+                entry["gzip"] = _gzip(body)
             body = entry["gzip"]
             headers["Content-Encoding"] = "gzip"
         response = HttpResponse(b"" if request.method == "HEAD" else body, status=entry["status"])
