@@ -30,13 +30,18 @@ class PublicPageMiddleware:
         if state == pagecache.FRESH:
             return pagecache.respond(request, entry)
         build = pagecache.Build(page_key=page_key, seq=seq, previous=entry)
-        if state == pagecache.SOFT:
+        if state in (pagecache.SOFT, pagecache.HARD):
             build.locked = pagecache.acquire(page_key)
-            if not build.locked:
+            if build.locked:
+                # Another process may have stored the page and let go of the lock between our lookup
+                # and our lock: serve its copy rather than build the page a second time for one purge.
+                current, _, state = pagecache.lookup(page_key)
+                if state == pagecache.FRESH:
+                    pagecache.release(page_key)
+                    return pagecache.respond(request, current)
+            elif state == pagecache.SOFT:
                 return pagecache.respond(request, entry, stale=True)
-        elif state == pagecache.HARD:
-            build.locked = pagecache.acquire(page_key)
-            if not build.locked:
+            else:
                 rebuilt = pagecache.wait_for_rebuild(page_key)
                 if rebuilt is not None:
                     return pagecache.respond(request, rebuilt)
