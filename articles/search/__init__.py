@@ -19,6 +19,11 @@ MAX_SUGGESTED_WORDS = 4
 # Past this many matches the count says « plus de 200 » and relevance ranks the newest 200 matches:
 # the cost of a page stays bounded however common the words are (see docs/search.md, « Ranking »).
 MAX_RESULTS = 200
+# The columns templates/articles/search.html reads of a result.
+RESULT_FIELDS = (
+    "headline", "slug", "kicker", "standfirst", "publish_at", "section__name", "section__slug",
+    "source__name", "source__credit", "source__is_agency",
+)  # fmt: skip
 
 
 def backend():
@@ -89,7 +94,9 @@ class SearchResults:
     def _page(self, ids):
         from articles.models import Article
 
-        articles = Article.objects.for_listing().filter(pk__in=ids)
+        # What search.html shows of a result, no more: for_listing()'s picture and live blog joins
+        # would double the columns read and the planning of a query already busy with ts_headline.
+        articles = Article.objects.filter(pk__in=ids).select_related("section", "source").only(*RESULT_FIELDS)
         if self.engine.__name__.endswith("postgres"):
             by_id = {a.pk: a for a in self.engine.highlighted(articles, self.compiled)}
         else:

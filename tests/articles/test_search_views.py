@@ -73,6 +73,20 @@ def test_source_and_date_filters(client):
     assert old.headline not in page and afp.headline in page
 
 
+def test_filters_keep_what_the_reader_chose_and_say_what_was_wrong(client):
+    """The filter boxes are written by search.html, not by Django's widget templates (docs/search.md)."""
+    make_article(headline="Crue du Syr-Daria")
+    page = get(client, q="crue", rubrique="europe", source="afp", du="2024-13-45", tri="date").content.decode()
+    assert '<option value="europe" selected>Europe</option>' in page
+    assert '<option value="afp" selected>AFP</option>' in page
+    assert '<option value="date" selected>date</option>' in page
+    assert 'name="du" value="2024-13-45" aria-invalid="true" aria-describedby="id_du_error"' in page
+    assert '<ul class="errorlist" id="id_du_error"><li>Saisissez une date valide.</li></ul>' in page
+    unfiltered = get(client, q="crue").content.decode()
+    assert '<option value="" selected>Toutes les rubriques</option>' in unfiltered
+    assert "aria-invalid" not in unfiltered
+
+
 def test_sort_switch(client):
     older = make_article(headline="Pamir Pamir Pamir", publish_at=timezone.now() - timezone.timedelta(days=20))
     newer = make_article(headline="Une route", body="<p>Vers le Pamir.</p>")
