@@ -1,6 +1,7 @@
 """Admin for the name variants, and the mixin that makes admin lists search with the site's engine."""
 
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from articles import cache, search
@@ -20,7 +21,8 @@ class EngineSearchMixin:
 
 
 def _variants_changed():
-    forget_variants()
+    # After the commit: a process that read the new version before it would keep the old table.
+    transaction.on_commit(forget_variants)
     # Cached result pages were built with the old variants; no other page uses them.
     cache.purge_keys_on_commit([cache.SEARCH])
 

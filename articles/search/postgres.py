@@ -208,16 +208,19 @@ def _score(scoring, vector, published):
 
 
 def _walk(queryset, tsquery, scoring, *, fence, need):
-    """The first `need` matches among the newest `fence` stories: the LIMIT inside keeps the planner
-    on the publish-time index, and stops the walk there."""
-    stories = queryset.order_by("-publish_at", "-id").annotate(vector=VECTOR).values("pk", "publish_at", "vector")
-    sql, params = stories[:fence].query.sql_with_params()
+    """The first `need` matches among the newest `fence` stories: the limit inside keeps the planner
+    on the publish-time index, and stops the walk there. It is WITH TIES on the publish time alone,
+    the index's order: ordering the walk by (publish time, id) made PostgreSQL sort every story
+    walked, a fifth of the walk's time; with the ties kept, the window still holds every story newer
+    than any match it returns, so _older() resumes from the last one without missing any."""
+    stories = queryset.order_by("-publish_at").annotate(vector=VECTOR).values("pk", "publish_at", "vector")
+    sql, params = stories.query.sql_with_params()
     score, score_params = _score(scoring, "vector", "publish_at")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT pk, publish_at, {score} FROM ({sql}) AS stories WHERE vector @@ %s::tsquery"
-            " ORDER BY publish_at DESC, pk DESC LIMIT %s",
-            [*score_params, *params, tsquery, need],
+            f"SELECT pk, publish_at, {score} FROM ({sql} FETCH FIRST %s ROWS WITH TIES) AS stories"
+            " WHERE vector @@ %s::tsquery ORDER BY publish_at DESC, pk DESC LIMIT %s",
+            [*score_params, *params, fence, tsquery, need],
         )
         return cursor.fetchall()
 

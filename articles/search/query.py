@@ -7,6 +7,7 @@ then build their own query from these clauses, with each word as a bound paramet
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 
 from articles.cache_safety import cache_call
@@ -15,7 +16,7 @@ MAX_QUERY_LENGTH = 200
 MAX_CLAUSES = 10
 MAX_VARIANT_WORDS = 4
 MIN_PREFIX_LENGTH = 3
-VARIANTS_CACHE_KEY = "search:variants:v1"
+VARIANTS_VERSION_KEY = "search:variants:version"
 VARIANTS_CACHE_SECONDS = 300
 
 # A word: letters and digits (any script), hyphen-joined parts kept together (« Nur-Sultan »).
@@ -76,30 +77,50 @@ class ParsedQuery:
 
 
 def variant_index():
-    """{folded spelling as a tuple of words: tuple of every spelling of its groups (as word tuples)}."""
-    index = cache_call("get", VARIANTS_CACHE_KEY)  # an outage: read the table (docs/reliability.md)
-    if index is None:
-        from articles.models import SearchVariant
+    """{folded spelling as a tuple of words: tuple of every spelling of its groups (as word tuples)}.
 
-        index = {}
-        for group in SearchVariant.objects.all():
-            spellings = tuple(tuple(PART.findall(spelling)) for spelling in group.spelling_list())
-            folded = {}
-            for spelling in spellings:
-                if spelling:
-                    folded.setdefault(tuple(fold(word) for word in spelling), spelling)
-            spellings = tuple(folded.values())
-            for spelling in spellings:
-                key = tuple(fold(word) for word in spelling)
-                merged = index.get(key, ()) + tuple(s for s in spellings if s not in index.get(key, ()))
-                index[key] = merged
-        cache_call("set", VARIANTS_CACHE_KEY, index, VARIANTS_CACHE_SECONDS)
+    Kept per process under the version the shared cache holds: a request reads that short key, not
+    the whole index. forget_variants() sets a new version, which every process sees on its next
+    search; the key expires after VARIANTS_CACHE_SECONDS, so a change made outside the admin shows
+    within that too. The version is read before the table, so a save between the two only makes
+    the next request read the table again. With the cache unreachable, the table is read each time.
+    """
+    version = cache_call("get", VARIANTS_VERSION_KEY)
+    if version is None and cache_call("add", VARIANTS_VERSION_KEY, uuid.uuid4().hex, VARIANTS_CACHE_SECONDS):
+        version = cache_call("get", VARIANTS_VERSION_KEY)
+    if version is not None and _variants["version"] == version:
+        return _variants["index"]
+    index = _read_variants()
+    if version is not None:
+        _variants.update(version=version, index=index)
+    return index
+
+
+_variants = {"version": None, "index": None}
+
+
+def _read_variants():
+    from articles.models import SearchVariant
+
+    index = {}
+    for group in SearchVariant.objects.all():
+        spellings = tuple(tuple(PART.findall(spelling)) for spelling in group.spelling_list())
+        folded = {}
+        for spelling in spellings:
+            if spelling:
+                folded.setdefault(tuple(fold(word) for word in spelling), spelling)
+        spellings = tuple(folded.values())
+        for spelling in spellings:
+            key = tuple(fold(word) for word in spelling)
+            merged = index.get(key, ()) + tuple(s for s in spellings if s not in index.get(key, ()))
+            index[key] = merged
     return index
 
 
 def forget_variants():
-    """Called when the variants table changes, so the next query sees it."""
-    cache_call("delete", VARIANTS_CACHE_KEY)
+    """Called when the variants table changes (after the commit), so the next query sees it."""
+    cache_call("set", VARIANTS_VERSION_KEY, uuid.uuid4().hex, VARIANTS_CACHE_SECONDS)
+    _variants.update(version=None, index=None)
 
 
 def _units(text):

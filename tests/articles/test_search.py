@@ -92,6 +92,19 @@ class SearchRelevanceTests(TestCase):
         forget_variants()
         assert self.corpus["issyk"].pk in found("Cholpon")
 
+    def test_variants_saved_by_another_process_apply_at_its_next_search(self):
+        """Each process keeps the variants index under the version in the shared cache."""
+        from django.core.cache import cache
+
+        from articles.models import SearchVariant
+        from articles.search import query
+
+        assert self.corpus["issyk"].pk not in found("Cholpon")  # this process now holds the index
+        SearchVariant.objects.create(name="Tcholpon-Ata", spellings="Tcholpon\nCholpon")
+        assert self.corpus["issyk"].pk not in found("Cholpon")  # same version: the table is not read
+        cache.set(query.VARIANTS_VERSION_KEY, "set-by-the-admin-process")  # its forget_variants()
+        assert self.corpus["issyk"].pk in found("Cholpon")
+
     def test_recency_among_equally_relevant_stories(self):
         result = found("Gazoduc Chine Turkménistan accord")
         assert result.index(self.corpus["gaz_recent"].pk) < result.index(self.corpus["gaz_ancien"].pk)
