@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 os.environ.setdefault("DEBUG", "1")
-# Client-side binding (the default): the captured SQL has its parameters inlined, ready for EXPLAIN. The plans
-# are those of a query's first executions; prepared statements (the default) reuse them.
+# Client-side binding here: the captured SQL has its parameters inlined, ready for EXPLAIN. Execution times
+# only (planning is what the site's prepared statements, the default on PostgreSQL, save).
 os.environ["DATABASE_SERVER_SIDE_BINDING"] = "0"
 
 import django
@@ -50,6 +50,11 @@ def page_urls():
     author = Author.objects.first()
     month = article.publish_at
     urls = {"home": "/", "article": article.get_absolute_url(), "section": article.section.get_absolute_url()}
+    # A story whose only tag no other story has (generated tags are all common): its « À lire aussi »
+    # once walked the whole archive looking for a story sharing it.
+    rare = Article.objects.published().order_by("-publish_at", "-id")[10]
+    rare.tags.set(["Rogoun (banc d’essai)"])
+    urls["article, rare tag"] = rare.get_absolute_url()
     if tag:
         urls["tag"] = f"/mots-cles/{tag.slug}/"
     if author:

@@ -132,12 +132,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING"):
-    # Opt-in: parameters sent apart from the SQL, so psycopg prepares what a connection repeats and
-    # PostgreSQL stops re-planning it. In-process it cut a page build's CPU; under gunicorn + wrk it
-    # made no difference beyond the noise (docs/benchmarks.md), so the tested default stays client-side
-    # binding. Not behind a pooler in transaction mode (PgBouncer < 1.21 cannot carry prepared statements).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+    # Parameters sent apart from the SQL, and psycopg prepares what a connection runs a sixth time:
+    # PostgreSQL then stops planning it again. Planning was most of the database time of a page (the
+    # article query with its six joins: 2–5 ms to plan, 0.3 ms to run; docs/benchmarks.md). Django
+    # leaves prepare_threshold unset (never prepare) unless told. Pays only on persistent connections
+    # (CONN_MAX_AGE > 0). DATABASE_SERVER_SIDE_BINDING=0 behind a pooler in transaction mode that
+    # cannot carry prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Even `manage.py check` opens the database (JSONField's check), so a fresh clone needs the folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -156,3 +156,34 @@ def test_rotated_secret_key_keeps_signed_links_working():
     assert rotated.stdout.split() == ["ok", "1"]
     without = run_django(code, DEBUG="1", SECRET_KEY="nouvelle-cle-" + "y" * 50)
     assert "BadSignature" in without.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_what_a_connection_repeats():
+    # Planning was most of a page's database time (docs/benchmarks.md): a query run again on the same
+    # connection must reuse its plan. DATABASE_SERVER_SIDE_BINDING=0 turns it off (a pooler that
+    # cannot carry prepared statements).
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from articles.models import Section
+
+    for _ in range(7):
+        list(Section.objects.filter(slug="kazakhstan"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "articles_section"' in statement and "$1" in statement for statement in prepared), prepared
+
+    code = (
+        "from django.db import connection; c = connection.cursor();"
+        "[c.execute('SELECT count(*) FROM pg_class WHERE relname = %s', ['pg_type']) for _ in range(7)];"
+        "c.execute('SELECT count(*) FROM pg_prepared_statements'); print('prepared', c.fetchone()[0])"
+    )
+    url = connection.settings_dict  # the test database: the subprocess only reads catalogs
+    url = f"postgres://{url['USER']}@{url['HOST']}:{url['PORT']}/{url['NAME']}"
+    on = run_django(code, DEBUG="1", DATABASE_URL=url)
+    off = run_django(code, DEBUG="1", DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0")
+    assert on.stdout.strip() == "prepared 1", on.stderr
+    assert off.stdout.strip() == "prepared 0", off.stderr
