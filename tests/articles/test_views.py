@@ -325,6 +325,19 @@ def test_query_counts_do_not_grow_with_data(client, django_assert_max_num_querie
             assert client.get(url).status_code == 200
 
 
+def test_a_rewrite_links_its_dispatch_for_one_query_more(client):
+    from tests.factories import source
+
+    plain = make_article(tags=["eau"])
+    dispatch = make_article(source=source("afp"), headline="La dépêche")
+    rewrite = make_article(tags=["eau"], based_on=dispatch, credit_line="avec AFP")
+    count_queries(client, plain.get_absolute_url())
+    assert count_queries(client, rewrite.get_absolute_url()) == count_queries(client, plain.get_absolute_url()) + 1
+    html = get(client, rewrite.get_absolute_url()).text
+    assert f'<a class="credit" href="{dispatch.get_absolute_url()}">avec AFP</a>' in html
+    assert '"isBasedOn"' in html
+
+
 def test_article_query_count_does_not_grow_with_tags(client):
     few = make_article(tags=["eau"])
     many = make_article(tags=[f"mot {n}" for n in range(20)])
