@@ -14,8 +14,6 @@ Per process and bounded (TEASER_CACHE_SIZE entries, emptied when full): no share
 nothing to purge, and a restart starts empty.
 """
 
-import hashlib
-
 from django.template.loader import get_template
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
@@ -31,21 +29,28 @@ def _values(instance, seen):
         return None
     seen.add(id(instance))
     state = instance.__dict__.get("_state")
-    related = state.fields_cache if state is not None else {}
+    related = state.fields_cache if state is not None else None
     return (
-        type(instance).__qualname__,
-        tuple((name, value) for name, value in instance.__dict__.items() if not name.startswith("_")),
-        tuple((name, _values(value, seen)) for name, value in sorted(related.items())),
+        type(instance),
+        tuple(item for item in instance.__dict__.items() if item[0][0] != "_"),
+        tuple((name, _values(value, seen)) for name, value in sorted(related.items())) if related else (),
     )
 
 
 def fingerprint(article, options):
-    # Besides the rows: what the template reads from the request's state (language, time zone of the
-    # dates, script prefix of the links). A field the template would load lazily is not in the key —
-    # but it would cost a query per teaser, which the query-count tests of every listing catch.
+    """The memo's key: the values themselves (compared exactly, never a digest of them).
+
+    Besides the rows: what the template reads from the request's state (language, time zone of the
+    dates, script prefix of the links). A field the template would load lazily is not in the key —
+    but it would cost a query per teaser, which the query-count tests of every listing catch.
+    """
     setting = (translation.get_language(), timezone.get_current_timezone_name(), get_script_prefix())
-    text = repr((_values(article, set()), sorted(options.items()), setting))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+    key = (_values(article, set()), tuple(sorted(options.items())), setting)
+    try:
+        hash(key)
+    except TypeError:  # a JSON value (a picture's renditions) is a list or a dict
+        return repr(key)
+    return key
 
 
 def render(article, **options):

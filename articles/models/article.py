@@ -32,8 +32,9 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=ArticleStatus.PUBLISHED, publish_at__gt=timezone.now(), withdrawn_at__isnull=True)
 
     def for_listing(self):
-        """Columns a teaser needs, without the body, with its section, source, image and live state joined."""
-        return self.select_related("section", "source", "featured_image", "live").defer("body")
+        """Columns a teaser needs, without the body nor the wire metadata (JSON decoded for nothing),
+        with its section, source, image and live state joined."""
+        return self.select_related("section", "source", "featured_image", "live").defer("body", "wire_meta")
 
     def owned_by(self, user):
         """Articles `user` created or is credited on: what a journalist may work on."""
