@@ -227,8 +227,9 @@ def _walk(queryset, tsquery, scoring, *, fence, need):
 
 def _bitmap(queryset, tsquery, scoring, *, need):
     """The newest `need` matches read from the GIN index: a MATERIALIZED CTE is planned for all its
-    rows, so no LIMIT can tempt the planner into a walk; the score is computed for the rows kept."""
-    sql, params = matching(queryset, tsquery).values("pk", "publish_at").query.sql_with_params()
+    rows, so no LIMIT can tempt the planner into a walk; the score is computed for the rows kept.
+    Unordered inside (the model's ordering sorted every match before `kept` sorted them again)."""
+    sql, params = matching(queryset, tsquery).order_by().values("pk", "publish_at").query.sql_with_params()
     score, score_params = _score(scoring, "articles_article.search_vector", "articles_article.publish_at")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -263,8 +264,9 @@ def _stories():
 def exists(queryset, tsquery):
     """Whether anything matches. Not `.exists()`: with LIMIT 1 the planner expects an early match and
     scans the table in order (0.3 s at 100 000 stories when nothing matches); a MATERIALIZED CTE is
-    planned for all its rows (the GIN index) and still stops at the first."""
-    sql, params = matching(queryset, tsquery).values("pk").query.sql_with_params()
+    planned for all its rows (the GIN index) and still stops at the first — when unordered: the
+    model's ordering made it read and sort every match first."""
+    sql, params = matching(queryset, tsquery).order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"WITH matches AS MATERIALIZED ({sql}) SELECT EXISTS (SELECT 1 FROM matches)", params)
         return cursor.fetchone()[0]
