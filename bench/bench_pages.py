@@ -8,8 +8,10 @@ Each database is created and filled with `generate_articles` when it holds fewer
 (PostgreSQL at BENCH_PG, default postgres://postgres@127.0.0.1:5432). For each page — home, an article,
 a section, a tag page, an author page, RSS, the sitemap month part — wrk measures it with the page cache
 off (every request built), with it on (after one warming request), and the **ceiling**: a bare Django
-view, same gunicorn and middleware, returning the very same bytes from memory. One table: req/s,
-p50/p99 and the share of the ceiling. Figures are measurements, never pass/fail (docs/benchmarks.md).
+view, same gunicorn and middleware, returning the very same bytes from memory. The three run side by
+side and each page is measured in rounds (uncached, cached, ceiling, back to back; --rounds, 3 by
+default): the median of each mode. One table: req/s, p50/p99 and the share of the ceiling. Figures
+are measurements, never pass/fail (docs/benchmarks.md).
 """
 
 import argparse
@@ -17,6 +19,7 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,41 +147,47 @@ def fetch(url):
         return response.headers.get("Content-Type"), response.read()
 
 
+def median_of(runs):
+    """The median of each figure over the runs; non-2xx responses added up."""
+    result = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    result["errors"] = sum(run["errors"] for run in runs)
+    return result
+
+
 def measure(database, stories, args, workdir):
+    """Per page, `args.rounds` rounds of uncached, cached and ceiling back to back; the median of each.
+
+    The three servers run side by side (idle but the one wrk loads), so the three figures of a round
+    are taken seconds apart: on a shared machine whose speed drifts, their ratios hold better than
+    columns measured minutes apart.
+    """
     cache_dir = Path(workdir) / f"cache-{database}"
     env = django_env(database, cache_dir)
     ensure_data(database, stories, env)
     pages = pick_pages(env)
-    results = {}
-    server = Gunicorn(django_env(database, cache_dir, BENCH_PAGE_CACHE="off"), args.workers)
+    modes = {"uncached": Gunicorn(django_env(database, cache_dir, BENCH_PAGE_CACHE="off"), args.workers)}
     try:
-        bodies = {}
+        bodies = {name: fetch(modes["uncached"].url + path) for name, path in pages.items()}
+        if not args.small_run:
+            modes["cached"] = Gunicorn(env, args.workers)
+            files = {}
+            for name, (content_type, body) in bodies.items():
+                file = Path(workdir) / f"{name}.body"
+                file.write_bytes(body)
+                files[pages[name]] = (content_type, str(file))
+            modes["ceiling"] = Gunicorn(django_env(database, cache_dir, BENCH_CEILING=json.dumps(files)), args.workers)
+        runs = {}
         for name, path in pages.items():
-            bodies[name] = fetch(server.url + path)
-            results[(name, "uncached")] = wrk(server.url + path, duration=args.duration, connections=args.connections)
+            for server in modes.values():
+                fetch(server.url + path)  # workers booted, the cached copy stored
+            for _ in range(args.rounds):
+                for mode, server in modes.items():
+                    run = wrk(server.url + path, duration=args.duration, connections=args.connections)
+                    runs.setdefault((name, mode), []).append(run)
+        results = {key: median_of(value) for key, value in runs.items()}
     finally:
-        server.stop()
-    if args.small_run:
-        return pages, results
-    server = Gunicorn(env, args.workers)
-    try:
-        for name, path in pages.items():
-            fetch(server.url + path)
-            results[(name, "cached")] = wrk(server.url + path, duration=args.duration, connections=args.connections)
-    finally:
-        server.stop()
-    files = {}
-    for name, (content_type, body) in bodies.items():
-        file = Path(workdir) / f"{name}.body"
-        file.write_bytes(body)
-        files[pages[name]] = (content_type, str(file))
-    server = Gunicorn(django_env(database, cache_dir, BENCH_CEILING=json.dumps(files)), args.workers)
-    try:
-        for name, path in pages.items():
-            fetch(server.url + path)  # workers booted
-            results[(name, "ceiling")] = wrk(server.url + path, duration=args.duration, connections=args.connections)
-    finally:
-        server.stop()
+        for server in modes.values():
+            server.stop()
     return pages, results
 
 
@@ -239,13 +248,15 @@ def main():
     parser.add_argument("--database", default="bench_perf")
     parser.add_argument("--small", type=int, default=1_000, help="stories of the flatness run (0: none)")
     parser.add_argument("--small-database", default="bench_perf_1k")
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=5, help="seconds of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per page and mode (the median is shown)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--publish", action="store_true", help="also the publish-under-load mode")
     args = parser.parse_args()
     load = os.getloadavg()
-    print(f"gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections} -d{args.duration}s; "
+    print(f"gunicorn {args.workers} sync workers, wrk -t2 -c{args.connections} -d{args.duration}s, "
+          f"median of {args.rounds} rounds; "
           f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as workdir:
         args.small_run = False
