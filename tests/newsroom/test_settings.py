@@ -159,23 +159,14 @@ def test_rotated_secret_key_keeps_signed_links_working():
 
 
 @pytest.mark.django_db
-def test_postgresql_prepares_what_a_connection_repeats():
-    # Planning was most of a page's database time (docs/benchmarks.md): a query run again on the same
-    # connection must reuse its plan. DATABASE_SERVER_SIDE_BINDING=0 turns it off (a pooler that
-    # cannot carry prepared statements).
+def test_postgresql_prepares_repeated_queries_only_when_asked():
+    # DATABASE_SERVER_SIDE_BINDING=1 once set only server-side binding, and Django then never prepares
+    # (prepare_threshold unset): the setting measured nothing. Off by default: generic plans (see
+    # newsroom/settings.py).
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
-    from articles.models import Section
-
-    for _ in range(7):
-        list(Section.objects.filter(slug="kazakhstan"))
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any('FROM "articles_section"' in statement and "$1" in statement for statement in prepared), prepared
-
     code = (
         "from django.db import connection; c = connection.cursor();"
         "[c.execute('SELECT count(*) FROM pg_class WHERE relname = %s', ['pg_type']) for _ in range(7)];"
@@ -183,7 +174,7 @@ def test_postgresql_prepares_what_a_connection_repeats():
     )
     url = connection.settings_dict  # the test database: the subprocess only reads catalogs
     url = f"postgres://{url['USER']}@{url['HOST']}:{url['PORT']}/{url['NAME']}"
-    on = run_django(code, DEBUG="1", DATABASE_URL=url)
-    off = run_django(code, DEBUG="1", DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0")
-    assert on.stdout.strip() == "prepared 1", on.stderr
-    assert off.stdout.strip() == "prepared 0", off.stderr
+    asked = run_django(code, DEBUG="1", DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="1")
+    default = run_django(code, DEBUG="1", DATABASE_URL=url)
+    assert asked.stdout.strip() == "prepared 1", asked.stderr
+    assert default.stdout.strip() == "prepared 0", default.stderr
