@@ -9,6 +9,7 @@ redistributing wire copy through feeds.
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import feedgenerator
@@ -97,7 +98,9 @@ class LatestArticlesFeed(Feed):
         queryset = (
             Article.objects.published()
             .select_related("section", "source", "based_on__source", "featured_image")
-            .prefetch_related("tags", "authors")
+            # The tags into a plain list: prefetched into the manager, taggit built a tag queryset per
+            # story (a third of the feed's build).
+            .prefetch_related(Prefetch("tags", to_attr="tag_list"), "authors")
         )
         return self.filter_stories(queryset, obj)[:FEED_SIZE]
 
@@ -123,7 +126,7 @@ class LatestArticlesFeed(Feed):
         return [feedgenerator.Enclosure(image["url"], str(image["length"]), image["mime_type"])]
 
     def item_categories(self, item):
-        return [item.section.name, *(tag.name for tag in item.tags.all())]
+        return [item.section.name, *(tag.name for tag in item.tag_list)]
 
     def item_author_name(self, item):
         # Article.byline_parts(), the credit rule every surface shares: « A et B, avec AFP », « AFP ».
