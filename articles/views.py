@@ -74,13 +74,13 @@ def home_stories(sections):
     The former `pk IN (<latest 9> UNION ALL <latest 4 of section 1> UNION ALL …)` through the ORM cost
     17–20 ms in-process against 9–10 (the planner planned each of the eight parts: 4 ms; the ORM
     built and compiled them); `pk IN (…) OR pk IN (…)` walked every published story (150 ms at
-    100 000). The « published » condition is the ORM's own (ArticleQuerySet.published, compiled).
+    100 000). The « published » condition is the ORM's own (ArticleQuerySet.published_sql).
     SQLite has no LATERAL and refuses LIMIT inside a compound statement: it gets the OR form, which
     it plans from the index (its archives are small).
     """
     newest = Article.objects.published().order_by("-publish_at", "-id")
     if connection.vendor == "postgresql" and sections:
-        where, params = newest.query.get_compiler(connection=connection).compile(newest.query.where)
+        where, params = Article.objects.published_sql()
         sql = HOME_SQL.format(published=where, sections=", ".join(["%s"] * len(sections)))
         with connection.cursor() as cursor:
             cursor.execute(sql, [*params, HOME_LATEST, *params, HOME_BLOCK_SIZE, *(s.pk for s in sections)])
@@ -132,19 +132,19 @@ def related_articles(article, tags):
     before keeping five cost PostgreSQL half its time), then the five teasers. The ranking is written
     in SQL because building and compiling it through the ORM (a union, a correlated count) cost more
     than running it; the « published » condition inside it is still the ORM's own
-    (ArticleQuerySet.published, compiled here), so the rule readers see stays in one place.
+    (ArticleQuerySet.published_sql), so the rule readers see stays in one place.
     """
     tag_ids = [tag.pk for tag in tags][:RELATED_TAGS]
-    published = Article.objects.published()
-    where, where_params = published.query.get_compiler(connection=connection).compile(published.query.where)
+    shared = tag_ids or [0]  # no story carries tag 0: without tags, every candidate shares none
+    where, where_params = Article.objects.published_sql()
     content_type = ContentType.objects.get_for_model(Article).pk
     parts = [SAME_SECTION_SQL.format(published=where)] + [SAME_TAG_SQL] * len(tag_ids)
     params = [*where_params, article.pk, *where_params, article.section_id, RELATED_CANDIDATES]
     for tag_id in tag_ids:
         params += [content_type, tag_id, RELATED_CANDIDATES]
-    params += [content_type, *(tag_ids or [0]), RELATED_COUNT]
+    params += [content_type, *shared, RELATED_COUNT]
     sql = RELATED_SQL.format(
-        published=where, candidates=" UNION ALL ".join(parts), tags=", ".join(["%s"] * len(tag_ids or [0]))
+        published=where, candidates=" UNION ALL ".join(parts), tags=", ".join(["%s"] * len(shared))
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
