@@ -44,8 +44,7 @@ def fingerprint(article, options):
     dates, script prefix of the links). A field the template would load lazily is not in the key —
     but it would cost a query per teaser, which the query-count tests of every listing catch.
     """
-    setting = (translation.get_language(), timezone.get_current_timezone_name(), get_script_prefix())
-    key = (_values(article, set()), tuple(sorted(options.items())), setting)
+    key = (_values(article, set()), tuple(sorted(options.items())), request_setting())
     try:
         hash(key)
     except TypeError:  # a JSON value (a picture's renditions) is a list or a dict
@@ -55,11 +54,22 @@ def fingerprint(article, options):
 
 def render(article, **options):
     """includes/teaser.html for `article` with `options` (is_lead, level, compact, show_section, image)."""
-    key = fingerprint(article, options)
+    return render_once(fingerprint(article, options), "includes/teaser.html", lambda: {"article": article, **options})
+
+
+def render_once(key, template_name, make_context):
+    """`template_name` rendered with `make_context()`, reused while `key` (every value the template
+    reads, with the request's language, time zone and script prefix) comes back: teasers, the section
+    navigation. Shares the teasers' bound."""
     html = _rendered.get(key)
     if html is None:
-        html = get_template("includes/teaser.html").render({"article": article, **options})
+        html = get_template(template_name).render(make_context())
         if len(_rendered) >= TEASER_CACHE_SIZE:
             _rendered.clear()
         _rendered[key] = html
     return mark_safe(html)  # noqa: S308 - rendered by the template engine, which escaped it
+
+
+def request_setting():
+    """What a fragment's HTML depends on besides its rows: language, time zone of dates, link prefix."""
+    return (translation.get_language(), timezone.get_current_timezone_name(), get_script_prefix())

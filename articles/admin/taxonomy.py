@@ -1,13 +1,35 @@
 """Admin of sections, sources, authors and subject mappings."""
 
+from functools import partial
+
 from django.contrib import admin
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from articles.cache import purge_public_pages
 from articles.models import Article, Author, Section, Source, SubjectMapping
 
 
+class ShownOnPagesAdmin(admin.ModelAdmin):
+    """Rows every public page may show (the section navigation, bylines, credits): a change or a
+    deletion, from the form or the list's editable columns, makes every cached page stale once it
+    commits. Soft: such edits are rare and nothing in them must vanish at once (a withdrawal does)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(partial(purge_public_pages, hard=False))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(partial(purge_public_pages, hard=False))
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(partial(purge_public_pages, hard=False))
+
+
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(ShownOnPagesAdmin):
     list_display = ["name", "slug", "order", "on_home", "country_code"]
     list_editable = ["order", "on_home"]
     prepopulated_fields = {"slug": ["name"]}
@@ -15,14 +37,14 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ShownOnPagesAdmin):
     list_display = ["name", "is_agency", "credit"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(ShownOnPagesAdmin):
     list_display = ["name", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]

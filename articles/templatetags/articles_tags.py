@@ -53,10 +53,21 @@ def typo_text(value):
     return typography.french_text(value)
 
 
-@register.inclusion_tag("includes/section_nav.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def section_nav(context):
+    """includes/section_nav.html, on every page. The sections are read each time (a rename shows at
+    once); the HTML is rendered once per process for each list of sections, and per section page
+    (the one link marked as the current page), not per path."""
     request = context.get("request")
-    return {"sections": list(Section.objects.only("name", "slug")), "path": request.path if request else ""}
+    match = getattr(request, "resolver_match", None)
+    current = request.path if match is not None and match.url_name == "section" else ""
+    rows = tuple(Section.objects.values_list("pk", "name", "slug"))
+
+    def make_context():
+        return {"sections": [Section(pk=pk, name=name, slug=slug) for pk, name, slug in rows], "path": current}
+
+    key = ("section_nav", rows, current, teasers.request_setting())
+    return teasers.render_once(key, "includes/section_nav.html", make_context)
 
 
 @register.simple_tag

@@ -100,6 +100,30 @@ def test_purge_keys_rebuilds_exactly_the_pages_showing_the_story(client):
         assert "Témoin" in text and "Témoin changé en douce" not in text, url  # still the cached copy
 
 
+def test_renaming_a_section_or_an_author_in_the_admin_shows_on_cached_pages(client, django_capture_on_commit_callbacks):
+    # Reported: a section renamed in the admin kept its old name in every cached page's navigation
+    # (and an author's in bylines) until the copies expired; nothing purged them.
+    author = make_author(name="Aïgerim Seitkali")
+    story = make_article(authors=[author])
+    section = story.section
+    assert "Aïgerim Seitkali" in client.get(story.get_absolute_url()).text  # cached now
+    assert f">{section.name}</a>" in client.get("/").text
+    staff = Client()
+    staff.force_login(make_user(is_superuser=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        staff.post(
+            reverse("admin:articles_section_change", args=[section.pk]),
+            {"name": "Qazaqstan", "slug": section.slug, "order": section.order, "country_code": section.country_code},
+        )
+        staff.post(
+            reverse("admin:articles_author_change", args=[author.pk]), {"name": "Aïgerim Seïtkali", "slug": author.slug}
+        )
+    assert Section.objects.get(pk=section.pk).name == "Qazaqstan"
+    assert ">Qazaqstan</a>" in client.get("/").text
+    page = client.get(story.get_absolute_url()).text
+    assert "Aïgerim Seïtkali" in page and ">Qazaqstan</a>" in page
+
+
 def test_purge_rejects_malformed_keys():
     with pytest.raises(ValueError):
         purge_keys(["article 1"])

@@ -6,6 +6,7 @@ from django.test.signals import template_rendered
 from django.utils import timezone, translation
 
 from articles import teasers
+from articles.cache import purge_public_pages
 from articles.models import Article, Section
 from articles.renditions import ensure_renditions
 from tests.articles.live_helpers import make_live
@@ -95,3 +96,47 @@ def test_the_memo_is_bounded(monkeypatch):
     for n in range(10):
         teasers.render(listed(make_article(headline=f"Dépêche {n}")))
         assert len(teasers._rendered) <= 3
+
+
+@pytest.fixture
+def nav_renders():
+    seen = []
+
+    def count(sender, template, **kwargs):
+        if template.name == "includes/section_nav.html":
+            seen.append(template)
+
+    template_rendered.connect(count)
+    yield seen
+    template_rendered.disconnect(count)
+
+
+def section_links(client, path):
+    html = client.get(path).content.decode()
+    nav = html[html.index('<nav class="section-nav"') : html.index("</nav>")]
+    return nav
+
+
+def test_the_section_navigation_is_rendered_once_and_marks_the_current_section(client, nav_renders):
+    article = make_article()
+    section = article.section
+    home_nav = section_links(client, "/")
+    assert f'href="/{section.slug}/">' in home_nav and "aria-current" not in home_nav
+    section_links(client, "/corrections/")
+    assert len(nav_renders) == 1  # the same sections on another page: the same HTML
+
+    on_section = section_links(client, section.get_absolute_url())
+    assert f'href="/{section.slug}/" aria-current="page">' in on_section
+    assert on_section.count("aria-current") == 1
+    on_article = section_links(client, article.get_absolute_url())
+    assert "aria-current" not in on_article  # a story is not its section's page
+    assert len(nav_renders) == 2
+
+
+def test_a_renamed_section_shows_in_the_navigation_at_once(client, nav_renders):
+    section = make_article().section
+    assert f">{section.name}</a>" in section_links(client, "/")
+    Section.objects.filter(pk=section.pk).update(name="Qazaqstan")
+    purge_public_pages(hard=False)  # as the admin does once the rename commits
+    assert ">Qazaqstan</a>" in section_links(client, "/")
+    assert len(nav_renders) == 2
