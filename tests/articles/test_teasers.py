@@ -22,18 +22,22 @@ def empty_memo():
     teasers._rendered.clear()
 
 
-@pytest.fixture
-def renders():
-    """How many times includes/teaser.html was rendered by the template engine."""
+def rendered(name):
+    """The renderings of template `name` by the template engine, as they happen."""
     seen = []
 
     def count(sender, template, **kwargs):
-        if template.name == "includes/teaser.html":
+        if template.name == name:
             seen.append(template)
 
     template_rendered.connect(count)
     yield seen
     template_rendered.disconnect(count)
+
+
+@pytest.fixture
+def renders():
+    yield from rendered("includes/teaser.html")
 
 
 def listed(article):
@@ -100,15 +104,7 @@ def test_the_memo_is_bounded(monkeypatch):
 
 @pytest.fixture
 def nav_renders():
-    seen = []
-
-    def count(sender, template, **kwargs):
-        if template.name == "includes/section_nav.html":
-            seen.append(template)
-
-    template_rendered.connect(count)
-    yield seen
-    template_rendered.disconnect(count)
+    yield from rendered("includes/section_nav.html")
 
 
 def section_links(client, path):
