@@ -94,9 +94,12 @@ bench-pages: install-dev
 
 # Flatness of the SQL (docs/benchmarks.md): each public page's PostgreSQL execution time at 100 000
 # stories against 1 000 (the databases bench-pages makes); fails when a page grows past 3× (+2 ms).
+# Then each page's queries on PostgreSQL's generic plans against custom ones (articles/plans.py):
+# fails when a page's generic plans cost over 3× (+2 ms) — a rare tag's listing once took 310 ms.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 bench-sql: install-dev
 	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --against $(BENCH_PG)/$${BENCH_SQL_SMALL:-bench_perf_1k}
+	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --generic
 
 # Re-pin dependencies after editing requirements/*.in (hashes, no URLs).
 requirements: install-dev

@@ -7,7 +7,6 @@ redistributing wire copy through feeds.
 """
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -16,7 +15,7 @@ from django.utils import feedgenerator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from articles.links import absolute_url
 from articles.models import Article, Author, Section
@@ -177,9 +176,7 @@ class TagFeed(ScopedFeed):
         return _("Les derniers articles avec le mot-clé %(tag)s.") % {"tag": obj.name}
 
     def filter_stories(self, queryset, obj):
-        # As on the tag page: a subquery on the tag's rows, not a join over every story.
-        tagged = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), tag=obj)
-        return queryset.filter(pk__in=tagged.values("object_id"))
+        return queryset.tagged(obj)
 
 
 class AuthorFeed(ScopedFeed):
@@ -189,7 +186,7 @@ class AuthorFeed(ScopedFeed):
         return _("Les derniers articles de %(author)s.") % {"author": obj.name}
 
     def filter_stories(self, queryset, obj):
-        return queryset.filter(authors=obj)
+        return queryset.by_author(obj)
 
 
 def atom(feed_class):

@@ -3,6 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_perf .venv/bin/python bench/explain_pages.py
     … --plans       # print each plan, not only the timings (what docs/site.md quotes)
     … --against postgres://postgres@127.0.0.1:5432/bench_perf_1k   # the flatness check (make bench-sql)
+    … --generic     # each query as a prepared statement on PostgreSQL's generic plan (make bench-sql)
 
 With --against, the same pages are explained on a second (small) database too, and the run fails
 (exit status 1) when a page's SQL time on DATABASE_URL exceeds MAX_RATIO times its time on the small
@@ -10,6 +11,13 @@ one by more than FLOOR_MS (sub-millisecond figures vary by more than 3× from on
 A page may cost more in proportion to what it shows, not to the archive behind it: the allowance is
 multiplied by the growth of the page's size (a month's sitemap part lists every story of its month,
 and generate_articles spreads any number of stories over two years).
+
+With --generic, each query runs as a prepared statement (PREPARE … AS the query with $n parameters,
+then EXPLAIN ANALYZE EXECUTE) twice: under plan_cache_mode = force_custom_plan (planned for its
+parameters) and force_generic_plan (the one plan PostgreSQL may keep for every parameter once a
+connection has run the statement five times, as the site's prepared statements do). The run fails
+when a page's generic plans cost more than MAX_RATIO times its custom ones by more than FLOOR_MS: a
+query whose generic plan is pathological for some parameter (a rare tag) must be rewritten first.
 
 Pages are fetched through the test client with the page cache bypassed (a session-less client, the
 cache emptied before each page), so every query runs. Per page: the number of queries and the sum of
@@ -55,6 +63,13 @@ def page_urls():
     rare = Article.objects.published().order_by("-publish_at", "-id")[10]
     rare.tags.set(["Rogoun (banc d’essai)"])
     urls["article, rare tag"] = rare.get_absolute_url()
+    urls["tag, rare"] = f"/mots-cles/{rare.tags.get().slug}/"
+    urls["tag feed, rare"] = f"/rss/mots-cles/{rare.tags.get().slug}/"
+    # Likewise an author with one story (generated stories have no authors).
+    lone, _ = Author.objects.get_or_create(slug="autrice-banc-essai", defaults={"name": "Autrice (banc d’essai)"})
+    rare.authors.set([lone])
+    urls["author, one story"] = lone.get_absolute_url()
+    urls["author feed, one story"] = f"/rss/auteurs/{lone.slug}/"
     if tag:
         urls["tag"] = f"/mots-cles/{tag.slug}/"
     if author:
@@ -68,9 +83,37 @@ def page_urls():
             "sitemap month": f"/sitemap-articles-{month.year:04}-{month.month:02}.xml",
             "news sitemap": "/sitemap-news.xml",
             "corrections": "/corrections/",
+            "search, common words": "/recherche/?q=climat+financement",
+            "search, rare word": "/recherche/?q=Rogoun",
+            "search, no match": "/recherche/?q=zorglub",
         }
     )
     return urls
+
+
+def admin_user():
+    from django.contrib.auth import get_user_model
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="banc-essai", defaults={"is_staff": True, "is_superuser": True, "email": "banc@example.org"}
+    )
+    return user
+
+
+def admin_urls():
+    """The desk's lists, where a status is as skewed as a tag: a few drafts among every published story."""
+    from articles.models import Article
+
+    for n in range(3 - Article.objects.filter(status=Article.Status.DRAFT).count()):
+        story = Article.objects.published().order_by("-publish_at", "-id")[20 + n]
+        Article.objects.filter(pk=story.pk).update(status=Article.Status.DRAFT)
+    return {
+        "admin: articles": "/admin/articles/article/",
+        "admin: drafts": "/admin/articles/article/?etat=draft",
+        "admin: submitted": "/admin/articles/article/?etat=submitted",
+        "admin: search": "/admin/articles/article/?q=Rogoun",
+        "admin: wire": "/admin/articles/wiredispatch/",
+    }
 
 
 def explain(sql, params):
@@ -88,12 +131,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plans", action="store_true")
     parser.add_argument("--against", help="a small database's URL: compare, fail when a page is not flat")
+    parser.add_argument("--generic", action="store_true", help="custom against generic plans of prepared statements")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one line of figures, for --against
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("EXPLAIN ANALYZE figures are for PostgreSQL: set DATABASE_URL.")
     if args.against:
         sys.exit(compare(args.against))
+    if args.generic:
+        sys.exit(generic_plans(plans=args.plans))
     figures = measure(plans=args.plans, quiet=args.json)
     if args.json:
         print(json.dumps(figures))
@@ -166,6 +212,100 @@ def measure(*, plans=False, quiet=False):
                 print(f"    -- {milliseconds:.2f} ms: {sql[:300]}")
                 print("\n".join(f"    {line}" for line in plan))
     return figures
+
+
+def to_dollars(sql, params):
+    """Django's placeholders (%s, or %(name)s with a dict) as PostgreSQL's $1, $2…, and the values in
+    that order ('%%' is a literal %)."""
+    values = []
+
+    def number(match):
+        if match.group() == "%%":
+            return "%"
+        name = match.group(1)
+        value = params[name] if name else params[len(values)]
+        if name and name in params and ("name", name) in seen:
+            return f"${seen[('name', name)]}"
+        values.append(value)
+        if name:
+            seen[("name", name)] = len(values)
+        return f"${len(values)}"
+
+    seen = {}
+    return re.sub(r"%%|%\((\w+)\)s|%s", number, sql), values
+
+
+def execution_ms(plan):
+    return float(re.search(r"Execution Time: ([\d.]+) ms", plan[-1]).group(1))
+
+
+def run_prepared(sql, params, mode):
+    """EXPLAIN ANALYZE of `sql` prepared, executed with `params` under plan_cache_mode = `mode`."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET plan_cache_mode = {mode}")
+        statement, params = to_dollars(sql, params)
+        cursor.execute(f"PREPARE bench_statement AS {statement}")
+        try:
+            arguments = ", ".join(["%s"] * len(params))
+            cursor.execute(f"EXPLAIN (ANALYZE) EXECUTE bench_statement({arguments})" if params else
+                           "EXPLAIN (ANALYZE) EXECUTE bench_statement", params or None)  # fmt: skip
+            return [row[0] for row in cursor.fetchall()]
+        finally:
+            cursor.execute("DEALLOCATE bench_statement")
+            cursor.execute("RESET plan_cache_mode")
+
+
+def generic_plans(*, plans=False):
+    """Each page's SQL on custom against generic plans; 1 when a page's generic plans are pathological."""
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith(("SELECT", "WITH")) and not many:
+            statements.append((sql, dict(params) if isinstance(params, dict) else list(params or ())))
+        return execute(sql, params, many, context)
+
+    from articles.models import Article
+
+    print(f"{Article.objects.published().count()} published stories in {connection.settings_dict['NAME']}: "
+          "prepared statements, execution time per page (ms), best of 3")  # fmt: skip
+    print("| page | queries | custom plans | generic plans | ratio | worst query, generic / custom | safe |")
+    print("|---|---|---|---|---|---|---|")
+    client, failed = Client(), []
+    staff = Client()
+    staff.force_login(admin_user())
+    pages = {**{name: (client, url) for name, url in page_urls().items()},
+             **{name: (staff, url) for name, url in admin_urls().items()}}  # fmt: skip
+    for name, (who, url) in pages.items():
+        cache.clear()
+        statements.clear()
+        with connection.execute_wrapper(capture):
+            who.get(url, HTTP_HOST="127.0.0.1")
+        custom_total = generic_total = 0.0
+        worst = (0.0, 0.0, 0.0, "", None)
+        for sql, params in statements:
+            custom = min(execution_ms(run_prepared(sql, params, "force_custom_plan")) for _ in range(REPEAT))
+            generic_plan = None
+            generic = float("inf")
+            for _ in range(REPEAT):
+                plan = run_prepared(sql, params, "force_generic_plan")
+                if execution_ms(plan) < generic:
+                    generic, generic_plan = execution_ms(plan), plan
+            custom_total, generic_total = custom_total + custom, generic_total + generic
+            if generic - custom > worst[0]:
+                worst = (generic - custom, generic, custom, sql, generic_plan)
+        safe = generic_total <= max(MAX_RATIO * custom_total, custom_total + FLOOR_MS)
+        ratio = generic_total / custom_total if custom_total else 1.0
+        print(f"| {name} | {len(statements)} | {custom_total:.2f} | {generic_total:.2f} | {ratio:.1f} | "
+              f"{worst[1]:.2f} / {worst[2]:.2f} | {'yes' if safe else 'NO'} |")  # fmt: skip
+        if not safe:
+            failed.append(name)
+        if plans or not safe:
+            print(f"    -- worst: {worst[3][:400]}")
+            print("\n".join(f"    {line}" for line in worst[4] or []))
+    if failed:
+        print(f"generic plans over {MAX_RATIO:g}× and {FLOOR_MS:g} ms more: {', '.join(failed)}")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
