@@ -12,7 +12,7 @@ import time
 
 from django.core.exceptions import DisallowedHost
 
-from articles import pagecache
+from articles import pagecache, plans
 
 
 class PublicPageMiddleware:
@@ -21,10 +21,12 @@ class PublicPageMiddleware:
 
     def __call__(self, request):
         if not pagecache.is_anonymous_read(request):
+            plans.use(plans.OTHERS)
             return self.get_response(request)
         try:
             page_key = pagecache.page_id(request)
         except DisallowedHost:
+            plans.use(plans.OTHERS)
             return self.get_response(request)  # CommonMiddleware answers 400
         entry, seq, state = pagecache.lookup(page_key)
         if state == pagecache.FRESH:
@@ -46,6 +48,8 @@ class PublicPageMiddleware:
                 if rebuilt is not None:
                     return pagecache.respond(request, rebuilt)
         build.started = time.time()  # before the view reads the database
+        # Generic plans allowed while a public page is built; any other request turns them off.
+        plans.use(plans.READERS)
         try:
             response = self.get_response(request)
             keys = getattr(response, "public_page_keys", None)

@@ -132,17 +132,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING"):
-    # Opt-in: parameters sent apart from the SQL, and psycopg prepares what a connection runs a sixth
-    # time (Django alone never prepares: it leaves prepare_threshold unset). PostgreSQL then stops
-    # planning those queries (the home page's one read: 4 ms to plan, 1.5 ms to run) — but after five
-    # runs it may keep a generic plan, chosen for an average parameter: a tag page's listing, planned
-    # for a common tag, then walked the whole archive for a rare one (2.8 s at 100 000 stories against
-    # 0.5 ms; docs/benchmarks.md). Off until every query with a skewed parameter is safe under it.
-    # Pays only on persistent connections (CONN_MAX_AGE > 0); not behind a pooler in transaction mode
-    # that cannot carry prepared statements (PgBouncer before 1.21).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+    # Parameters sent apart from the SQL, and psycopg prepares what a connection runs a sixth time
+    # (Django alone never prepares: it leaves prepare_threshold unset), so PostgreSQL can stop planning
+    # it. Every statement is still planned for its parameters (force_custom_plan) unless the request
+    # builds a public page, whose queries are checked safe on PostgreSQL's generic plans
+    # (articles/plans.py). Pays only on persistent connections (CONN_MAX_AGE > 0). Turn it off
+    # (DATABASE_SERVER_SIDE_BINDING=0) behind a pooler in transaction mode that cannot carry prepared
+    # statements (PgBouncer before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+    options = DATABASES["default"]["OPTIONS"].get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c plan_cache_mode=force_custom_plan".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Even `manage.py check` opens the database (JSONField's check), so a fresh clone needs the folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)

@@ -159,10 +159,10 @@ def test_rotated_secret_key_keeps_signed_links_working():
 
 
 @pytest.mark.django_db
-def test_postgresql_prepares_repeated_queries_only_when_asked():
+def test_postgresql_prepares_repeated_queries_unless_told_not_to():
     # DATABASE_SERVER_SIDE_BINDING=1 once set only server-side binding, and Django then never prepares
-    # (prepare_threshold unset): the setting measured nothing. Off by default: generic plans (see
-    # newsroom/settings.py).
+    # (prepare_threshold unset): the setting measured nothing. Now on by default, and every statement
+    # is still planned for its parameters unless a public page is being built (articles/plans.py).
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -170,14 +170,15 @@ def test_postgresql_prepares_repeated_queries_only_when_asked():
     code = (
         "from django.db import connection; c = connection.cursor();"
         "[c.execute('SELECT count(*) FROM pg_class WHERE relname = %s', ['pg_type']) for _ in range(7)];"
-        "c.execute('SELECT count(*) FROM pg_prepared_statements'); print('prepared', c.fetchone()[0])"
+        "c.execute('SELECT count(*) FROM pg_prepared_statements'); print('prepared', c.fetchone()[0]);"
+        "c.execute('SHOW plan_cache_mode'); print(c.fetchone()[0])"
     )
     url = connection.settings_dict  # the test database: the subprocess only reads catalogs
     url = f"postgres://{url['USER']}@{url['HOST']}:{url['PORT']}/{url['NAME']}"
-    asked = run_django(code, DEBUG="1", DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="1")
     default = run_django(code, DEBUG="1", DATABASE_URL=url)
-    assert asked.stdout.strip() == "prepared 1", asked.stderr
-    assert default.stdout.strip() == "prepared 0", default.stderr
+    off = run_django(code, DEBUG="1", DATABASE_URL=url, DATABASE_SERVER_SIDE_BINDING="0")
+    assert default.stdout.split() == ["prepared", "1", "force_custom_plan"], default.stderr
+    assert off.stdout.split() == ["prepared", "0", "auto"], off.stderr
 
 
 def test_the_wsgi_application_freezes_what_start_up_loaded():
