@@ -16,8 +16,10 @@ With --generic, each query runs as a prepared statement (PREPARE … AS the quer
 then EXPLAIN ANALYZE EXECUTE) twice: under plan_cache_mode = force_custom_plan (planned for its
 parameters) and force_generic_plan (the one plan PostgreSQL may keep for every parameter once a
 connection has run the statement five times, as the site's prepared statements do). The run fails
-when a page's generic plans cost more than MAX_RATIO times its custom ones by more than FLOOR_MS: a
-query whose generic plan is pathological for some parameter (a rare tag) must be rewritten first.
+when a public page's generic plans cost more than MAX_RATIO times its custom ones by more than
+FLOOR_MS: a query whose generic plan is pathological for some parameter (a rare tag) must be rewritten
+first. The desk's lists are shown too (a staff client): they always run on custom plans, and their
+figures say why (a list of 3 drafts among 100 000 stories, generic: 285 ms against 0.07).
 
 Pages are fetched through the test client with the page cache bypassed (a session-less client, the
 cache emptied before each page), so every query runs. Per page: the number of queries and the sum of
@@ -295,11 +297,14 @@ def generic_plans(*, plans=False):
                 worst = (generic - custom, generic, custom, sql, generic_plan)
         safe = generic_total <= max(MAX_RATIO * custom_total, custom_total + FLOOR_MS)
         ratio = generic_total / custom_total if custom_total else 1.0
+        # The desk's pages never run on generic plans (articles/plans.py): shown for why, not checked.
+        public = who is client
+        verdict = "yes" if safe else "NO" if public else "no (never generic)"
         print(f"| {name} | {len(statements)} | {custom_total:.2f} | {generic_total:.2f} | {ratio:.1f} | "
-              f"{worst[1]:.2f} / {worst[2]:.2f} | {'yes' if safe else 'NO'} |")  # fmt: skip
-        if not safe:
+              f"{worst[1]:.2f} / {worst[2]:.2f} | {verdict} |")  # fmt: skip
+        if not safe and public:
             failed.append(name)
-        if plans or not safe:
+        if plans or (public and not safe):
             print(f"    -- worst: {worst[3][:400]}")
             print("\n".join(f"    {line}" for line in worst[4] or []))
     if failed:
