@@ -6,12 +6,13 @@
 
 Each database is created and filled with `generate_articles` when it holds fewer stories than asked
 (PostgreSQL at BENCH_PG, default postgres://postgres@127.0.0.1:5432). For each page — home, an article,
-a section, a tag page, an author page, RSS, the sitemap month part — wrk measures it with the page cache
-off (every request built), with it on (after one warming request), and the **ceiling**: a bare Django
-view, same gunicorn and middleware, returning the very same bytes from memory. The three run side by
-side and each page is measured in rounds (uncached, cached, ceiling, back to back; --rounds, 3 by
-default): the median of each mode. One table: req/s, p50/p99 and the share of the ceiling. Figures
-are measurements, never pass/fail (docs/benchmarks.md).
+a section, a tag page, an author page, RSS, the sitemap index and its newest month part (which grows
+with the stories a month holds) — wrk measures it with the page cache off (every request built),
+with it on (after one warming request), and the **ceiling**: a bare Django view, same gunicorn and
+middleware, returning the very same bytes from memory. The three run side by side and each page is
+measured in rounds (uncached, cached, ceiling, back to back; --rounds, 3 by default): the median of
+each mode. One table: req/s, p50/p99 and the share of the ceiling. Figures are measurements, never
+pass/fail (docs/benchmarks.md).
 """
 
 import argparse
@@ -89,7 +90,7 @@ def pick_pages(env):
         "t = Tag.objects.get(slug='gaz'); m = a.publish_at;"
         "print(json.dumps({'home': '/', 'article': a.get_absolute_url(), 'section': a.section.get_absolute_url(),"
         "'tag': f'/mots-cles/{t.slug}/', 'author': au.get_absolute_url() if au else None, 'rss': '/rss/',"
-        "'sitemap': f'/sitemap-articles-{m.year:04}-{m.month:02}.xml'}))"
+        "'sitemap index': '/sitemap.xml', 'sitemap month': f'/sitemap-articles-{m.year:04}-{m.month:02}.xml'}))"
     )
     pages = json.loads(manage(env, "shell", "-v", "0", "-c", code).stdout)
     return {name: path for name, path in pages.items() if path}
