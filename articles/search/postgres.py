@@ -180,9 +180,10 @@ def ranked(queryset, tsquery, *, now, half_life):
 # from the index). So a probe walk of the newest stories measures the hit rate, and the rest is read
 # the cheaper way for that rate, each read bounded (docs/search.md, « Ranking »): a walk on when it
 # should be short; else the matches of the window of publish times that should hold the rest, which
-# PostgreSQL reads by ANDing the GIN index with the publish-time index, so only the matches of the
-# window are fetched; or, when that window would be a good part of the archive, every match.
-WALK_MAX = 5000  # stories; past this a walk (2–3 µs a story) costs more than reading a window
+# PostgreSQL reads by ANDing the GIN index with the publish-time index, so that only the window's
+# matches are fetched; or, when that window would be a good part of the archive, every match.
+BITMAP_COST = 3  # a match read through the GIN index costs about three stories walked (EXPLAIN, 100 000)
+WALK_MAX = 5000  # stories: past this a walk (2–3 µs a story) costs more than reading a window
 WALK_FENCE = 4  # a walk gives up after 4× the stories its hit rate predicted, then reads the GIN index
 # The window holds more stories than the hit rate predicts, the more so as the probe found few
 # matches (its hit rate is then a rougher guess), so that it seldom falls short: widening it costs
@@ -203,20 +204,21 @@ def newest(queryset, tsquery, *, limit, now=None, half_life=None):
         return found
     older = _older(queryset, found[-1]) if found else queryset
     if found:
-        walked, newest_at, edge = _span(queryset, fence=probe)
-        if walked < probe:
-            return found  # the probe tested every story of the queryset
-        rest = limit - len(found)
-        stories = rest * walked / len(found)  # what the rest should take at the probe's hit rate
+        hit_rate, rest = len(found) / probe, limit - len(found)
+        stories = rest / hit_rate  # what the rest should take at the probe's hit rate
         window = stories * (1 + WINDOW_MARGIN / math.sqrt(len(found)))
-        if stories <= WALK_MAX or newest_at == edge:
+        if stories <= WALK_MAX and stories < BITMAP_COST * hit_rate * _stories():
             found += _walk(older, tsquery, scoring, fence=int(WALK_FENCE * stories), need=rest)
             older = _older(queryset, found[-1])
         elif window < WINDOW_MAX * _stories():
-            # The window's publish times, at the pace of publication of the stories the probe walked.
-            since = edge - (newest_at - edge) * (window / walked)
-            found += _bitmap(older.filter(publish_at__gte=since), tsquery, scoring, need=rest)
-            older = queryset.filter(publish_at__lt=since)
+            walked, newest_at, edge = _span(queryset, fence=probe)
+            if walked < probe:
+                return found  # the probe tested every story of the queryset
+            if newest_at > edge:
+                # The window's publish times, at the pace of publication of the stories the probe walked.
+                since = edge - (newest_at - edge) * (window / walked)
+                found += _bitmap(older.filter(publish_at__gte=since), tsquery, scoring, need=rest)
+                older = queryset.filter(publish_at__lt=since)
     if len(found) < limit:
         found += _bitmap(older, tsquery, scoring, need=limit - len(found))
     return found
