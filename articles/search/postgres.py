@@ -187,7 +187,7 @@ WALK_MAX = 5000  # stories: past this a walk (2–3 µs a story) costs more than
 WALK_FENCE = 4  # a walk gives up after 4× the stories its hit rate predicted, then reads the GIN index
 # The window holds more stories than the hit rate predicts, the more so as the probe found few
 # matches (its hit rate is then a rougher guess), so that it seldom falls short: widening it costs
-# 0.1 µs a story in the publish-time index, falling short a third read.
+# 0.1 µs a story in the publish-time index, falling short one more read (of every older match).
 WINDOW_MARGIN = 4
 WINDOW_MAX = 0.2  # of the stories: a wider window costs more to read than every match
 VECTOR = RawSQL("articles_article.search_vector", [], output_field=TextField())
