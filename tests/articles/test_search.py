@@ -199,10 +199,12 @@ class SearchRelevanceTests(TestCase):
 
 @postgres_only
 @pytest.mark.django_db
-@pytest.mark.parametrize("read", ["probe", "walk", "index"])
+@pytest.mark.parametrize("read", ["probe", "walk", "window", "short window", "index"])
 def test_newest_matches_are_the_same_whichever_way_they_are_read(read, monkeypatch):
-    """newest() probes the newest stories, then walks on or reads the GIN index (articles/search/postgres.py):
-    each way gives the newest matches in the same order, ties on the publish time included."""
+    """newest() probes the newest stories, then walks on, reads the matches of a window of publish
+    times (and the older ones if it fell short) or reads every older match from the GIN index
+    (articles/search/postgres.py): each way gives the newest matches in the same order, ties on the
+    publish time included."""
     from django.test.utils import CaptureQueriesContext
 
     from articles.search import postgres
@@ -214,7 +216,16 @@ def test_newest_matches_are_the_same_whichever_way_they_are_read(read, monkeypat
         at = now - timezone.timedelta(minutes=n + 1 if n < 20 else 30 if n < 30 else n + 1)
         make_article(headline=f"Une {'steppe' if n < 20 else 'yourte'} numéro {n}", publish_at=at)
     monkeypatch.setattr(postgres, "_stories", lambda: 10**6)
-    monkeypatch.setattr(postgres, "BITMAP_COST", {"walk": 10**6, "index": 0}.get(read, 3))
+    patches, expected_reads = {
+        "probe": ({}, ["walk"]),
+        "walk": ({"WALK_MAX": 10**6}, ["walk", "walk"]),
+        "window": ({"WALK_MAX": 0, "WINDOW_MAX": 10**6}, ["walk", "window"]),
+        # A window that holds no older story: the matches past it are read from the GIN index.
+        "short window": ({"WALK_MAX": 0, "WINDOW_MAX": 10**6, "WINDOW_MARGIN": -3}, ["walk", "window", "index"]),
+        "index": ({"WALK_MAX": 0, "WINDOW_MAX": 0}, ["walk", "index"]),
+    }[read]
+    for name, value in patches.items():
+        monkeypatch.setattr(postgres, name, value)
     queryset, tsquery = Article.objects.published(), search.compile_query(parse("yourte"))
     expected = list(
         postgres.ranked(queryset, tsquery, now=now, half_life=86400)
@@ -224,6 +235,12 @@ def test_newest_matches_are_the_same_whichever_way_they_are_read(read, monkeypat
     limit = 30 if read == "probe" else 12  # the probe walks 2 × limit stories: all 60, or 24
     with CaptureQueriesContext(connection) as queries:
         assert postgres.newest(queryset, tsquery, limit=limit, now=now, half_life=86400) == expected[:limit]
-    reads = ["index" if "MATERIALIZED" in q["sql"] else "walk" for q in queries if "tsquery" in q["sql"]]
-    assert reads == {"probe": ["walk"], "walk": ["walk", "walk"], "index": ["walk", "index"]}[read]
+
+    def kind(sql):
+        if "MATERIALIZED" not in sql:
+            return "walk"
+        return "window" if '"publish_at" >=' in sql else "index"
+
+    reads = [kind(q["sql"]) for q in queries if "tsquery" in q["sql"]]
+    assert reads == expected_reads
     assert [row[0] for row in postgres.newest(queryset, tsquery, limit=50)] == [row[0] for row in expected]
