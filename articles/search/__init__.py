@@ -7,7 +7,7 @@ Keep this module free of model imports at load time: articles/models.py imports 
 """
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -133,7 +133,12 @@ def filter_queryset(queryset, text):
     compiled = compile_query(parse(text))
     if not compiled:
         return None
-    return queryset.filter(Q(pk__in=backend().subquery(compiled)) | Q(wire_guid=text.strip()))
+    # One subquery, a union: `pk IN (engine) OR wire_guid = …` made PostgreSQL test every story of
+    # the list against both (158 ms at 100 000 stories, 3 ms for the engine's read alone).
+    found = backend().subquery(compiled)
+    table = queryset.model._meta.db_table
+    guid = f'SELECT "id" FROM "{table}" WHERE "wire_guid" = %s AND "wire_guid" <> \'\''  # noqa: S608 - _meta name
+    return queryset.filter(pk__in=RawSQL(f"{found.sql} UNION {guid}", [*found.params, text.strip()]))  # noqa: S611
 
 
 def suggest(parsed, *, queryset=None):
