@@ -98,8 +98,10 @@ bench-pages: install-dev
 # fails when a page's generic plans cost over 3× (+2 ms) — a rare tag's listing once took 310 ms.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432
 bench-sql: install-dev
-	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --against $(BENCH_PG)/$${BENCH_SQL_SMALL:-bench_perf_1k}
-	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --generic
+	@status=0; \
+	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --against $(BENCH_PG)/$${BENCH_SQL_SMALL:-bench_perf_1k} || status=1; \
+	DATABASE_URL=$(BENCH_PG)/$${BENCH_SQL_LARGE:-bench_perf} $(BIN)/python bench/explain_pages.py --generic || status=1; \
+	exit $$status
 
 # Re-pin dependencies after editing requirements/*.in (hashes, no URLs).
 requirements: install-dev
