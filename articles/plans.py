@@ -28,12 +28,12 @@ def prepared():
 
 def use(mode):
     """Set the connection's plan cache mode to `mode` (READERS or OTHERS) when it is not already."""
-    if not prepared():
+    if not prepared() or connection.connection is None or getattr(connection, "plan_cache_mode", OTHERS) == mode:
         return
     # A connection the server dropped (a restart) is closed here, as Django would at the request's
     # first query, and the request opens a new one (custom plans) instead of failing on the SET.
     connection.close_if_health_check_failed()
-    if connection.connection is None or getattr(connection, "plan_cache_mode", OTHERS) == mode:
+    if connection.connection is None:
         return
     # On the driver's connection: session state, not one of the page's queries (the query-count
     # tests count those; this one is sent only when the mode changes).
