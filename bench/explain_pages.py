@@ -201,7 +201,7 @@ def measure(*, plans=False, quiet=False):
             run = []
             for sql in statements:  # the captured SQL has its parameters inlined already
                 plan = explain(sql, None)
-                run.append((float(re.search(r"Execution Time: ([\d.]+) ms", plan[-1]).group(1)), sql, plan))
+                run.append((execution_ms(plan), sql, plan))
             if sum(item[0] for item in run) < total:
                 total, explained = sum(item[0] for item in run), run
         total = total if statements else 0.0
@@ -219,21 +219,20 @@ def measure(*, plans=False, quiet=False):
 def to_dollars(sql, params):
     """Django's placeholders (%s, or %(name)s with a dict) as PostgreSQL's $1, $2…, and the values in
     that order ('%%' is a literal %)."""
-    values = []
+    values, named = [], {}
 
     def number(match):
         if match.group() == "%%":
             return "%"
         name = match.group(1)
-        value = params[name] if name else params[len(values)]
-        if name and name in params and ("name", name) in seen:
-            return f"${seen[('name', name)]}"
-        values.append(value)
-        if name:
-            seen[("name", name)] = len(values)
-        return f"${len(values)}"
+        if name is None:
+            values.append(params[len(values)])
+            return f"${len(values)}"
+        if name not in named:
+            values.append(params[name])
+            named[name] = len(values)
+        return f"${named[name]}"
 
-    seen = {}
     return re.sub(r"%%|%\((\w+)\)s|%s", number, sql), values
 
 
@@ -255,6 +254,12 @@ def run_prepared(sql, params, mode):
         finally:
             cursor.execute("DEALLOCATE bench_statement")
             cursor.execute("RESET plan_cache_mode")
+
+
+def best_run(sql, params, mode):
+    """The fastest of REPEAT prepared runs under `mode`: (milliseconds, its plan)."""
+    return min(((execution_ms(plan), plan) for plan in (run_prepared(sql, params, mode) for _ in range(REPEAT))),
+               key=lambda run: run[0])  # fmt: skip
 
 
 def generic_plans(*, plans=False):
@@ -285,13 +290,8 @@ def generic_plans(*, plans=False):
         custom_total = generic_total = 0.0
         worst = (0.0, 0.0, 0.0, "", None)
         for sql, params in statements:
-            custom = min(execution_ms(run_prepared(sql, params, "force_custom_plan")) for _ in range(REPEAT))
-            generic_plan = None
-            generic = float("inf")
-            for _ in range(REPEAT):
-                plan = run_prepared(sql, params, "force_generic_plan")
-                if execution_ms(plan) < generic:
-                    generic, generic_plan = execution_ms(plan), plan
+            custom, _ = best_run(sql, params, "force_custom_plan")
+            generic, generic_plan = best_run(sql, params, "force_generic_plan")
             custom_total, generic_total = custom_total + custom, generic_total + generic
             if generic - custom > worst[0]:
                 worst = (generic - custom, generic, custom, sql, generic_plan)
