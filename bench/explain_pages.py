@@ -9,8 +9,12 @@ With --against, the same pages are explained on a second (small) database too, a
 (exit status 1) when a page's SQL time on DATABASE_URL exceeds MAX_RATIO times its time on the small
 one by more than FLOOR_MS (sub-millisecond figures vary by more than 3× from one try to the next).
 A page may cost more in proportion to what it shows, not to the archive behind it: the allowance is
-multiplied by the growth of the page's size (a month's sitemap part lists every story of its month,
-and generate_articles spreads any number of stories over two years).
+multiplied by the growth of what the page shows (allowance()). That is its size for most pages (a
+month's sitemap part lists every story of its month, and generate_articles spreads any number of
+stories over two years), and for a search page the stories it ranks: it reads the newest matches up
+to MAX_RESULTS + 1 whatever page it shows, so it ranks all 57 matches of « climat financement » at
+1 000 stories and the newest 201 of 5 000 at 100 000 (« Plus de 200 résultats »). Once both
+databases hold that many matches, the allowance is 1: compare 100 000 with a million for the bound.
 
 With --generic, each query runs as a prepared statement (PREPARE … AS the query with $n parameters,
 then EXPLAIN ANALYZE EXECUTE) twice: under plan_cache_mode = force_custom_plan (planned for its
@@ -35,20 +39,24 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-os.environ.setdefault("DEBUG", "1")
-# Client-side binding here: the captured SQL has its parameters inlined, ready for EXPLAIN. Execution times
-# only (planning is what the site's prepared statements, the default on PostgreSQL, save).
-os.environ["DATABASE_SERVER_SIDE_BINDING"] = "0"
 
-import django
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    os.environ.setdefault("DEBUG", "1")
+    # Client-side binding here: the captured SQL has its parameters inlined, ready for EXPLAIN. Execution
+    # times only (planning is what the site's prepared statements, the default on PostgreSQL, save).
+    os.environ["DATABASE_SERVER_SIDE_BINDING"] = "0"
 
-django.setup()
+    import django
+    from django.test.utils import setup_test_environment
 
-from django.core.cache import cache  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+    django.setup()
+    setup_test_environment()  # responses carry their template context: what a search page ranked
+
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 
 def page_urls():
@@ -157,15 +165,16 @@ def compare(small_url):
     """Each page's SQL time here against the small database; 1 when one grows past the allowance."""
     large, small = run_json(os.environ["DATABASE_URL"]), run_json(small_url)
     print(f"{large['stories']} stories against {small['stories']}: SQL execution time per page (ms)")
-    print("| page | queries | SQL at large | SQL at small | ratio | page size ratio | flat |")
+    print("| page | queries | SQL at large | SQL at small | ratio | shown ratio | flat |")
     print("|---|---|---|---|---|---|---|")
     failed = []
-    for name, (queries, milliseconds, status, size) in large["pages"].items():
+    for name, page in large["pages"].items():
+        queries, milliseconds, status = page[:3]
         if name not in small["pages"] or small["pages"][name][2] != status:
             continue  # e.g. ?page=50 of a section: a 404 on the small database
-        _, reference, _, small_size = small["pages"][name]
-        grown = max(1.0, size / small_size) if small_size else 1.0
-        flat = milliseconds <= max(MAX_RATIO * grown * reference, reference + FLOOR_MS)
+        reference = small["pages"][name][1]
+        grown = growth(page, small["pages"][name])
+        flat = milliseconds <= allowance(reference, grown)
         ratio = milliseconds / reference if reference else float("inf")
         verdict = "yes" if flat else "NO"
         print(f"| {name} | {queries} | {milliseconds:.2f} | {reference:.2f} | {ratio:.1f} | {grown:.1f} | {verdict} |")
@@ -175,6 +184,30 @@ def compare(small_url):
         print(f"not flat (over {MAX_RATIO:g}× and {FLOOR_MS:g} ms more): {', '.join(failed)}")
         return 1
     return 0
+
+
+def growth(large, small):
+    """How much more the page shows on the large database: (queries, ms, status, bytes, ranked) each.
+    Bytes, or for a search page the stories it ranked when that grew more (None elsewhere)."""
+    grown = [1.0]
+    if small[3]:
+        grown.append(large[3] / small[3])
+    if large[4] is not None and small[4]:
+        grown.append(large[4] / small[4])
+    return max(grown)
+
+
+def allowance(reference, grown):
+    """The most a page may take (ms) on the large database, given its time on the small one."""
+    return max(MAX_RATIO * grown * reference, reference + FLOOR_MS)
+
+
+def ranked(response):
+    """The stories a search page ranked: its count, one more when there were more (None elsewhere)."""
+    context = response.context
+    if context is None or "total" not in context or "query" not in context:
+        return None
+    return context["total"] + (1 if context.get("more") else 0)
 
 
 def measure(*, plans=False, quiet=False):
@@ -205,7 +238,7 @@ def measure(*, plans=False, quiet=False):
             if sum(item[0] for item in run) < total:
                 total, explained = sum(item[0] for item in run), run
         total = total if statements else 0.0
-        figures["pages"][name] = (len(ctx.captured_queries), total, status, len(response.content))
+        figures["pages"][name] = (len(ctx.captured_queries), total, status, len(response.content), ranked(response))
         if quiet:
             continue
         print(f"{name:16} {url:60} HTTP {status}  {len(ctx.captured_queries):2} queries  SQL {total:8.2f} ms")
