@@ -202,7 +202,9 @@ def wait_for_rebuild(page_key):
         if state == FRESH:
             return entry
         if _call("get", f"pp:lock:{page_key}") is None:
-            return None
+            # The rebuilder may have stored the page and let go between that lookup and this check.
+            entry, _, state = lookup(page_key)
+            return entry if state == FRESH else None
     return None
 
 
