@@ -181,6 +181,23 @@ def test_postgresql_prepares_repeated_queries_unless_told_not_to():
     assert off.stdout.split() == ["prepared", "0", "auto"], off.stderr
 
 
+def test_postgresql_connections_do_not_compile_queries_unless_told_to():
+    # At a million stories the home page's query, on its generic plan, was estimated past
+    # jit_above_cost: 19 ms compiling a query that runs in 0.2 ms (make bench-sql at a million).
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's")
+    code = "from django.db import connection; c = connection.cursor(); c.execute('SHOW jit'); print(c.fetchone()[0])"
+    url = connection.settings_dict
+    url = f"postgres://{url['USER']}@{url['HOST']}:{url['PORT']}/{url['NAME']}"
+    for extra in ({}, {"DATABASE_SERVER_SIDE_BINDING": "0"}):
+        result = run_django(code, DEBUG="1", DATABASE_URL=url, **extra)
+        assert result.stdout.split() == ["off"], (extra, result.stderr)
+    allowed = run_django(code, DEBUG="1", DATABASE_URL=url, DATABASE_JIT="1")
+    assert allowed.stdout.split() == ["on"], allowed.stderr
+
+
 def test_the_wsgi_application_freezes_what_start_up_loaded():
     # A full garbage collection walked every object start-up created (~90 ms in a warm worker); the
     # WSGI module freezes them, so the collector only walks what requests create.
