@@ -1,6 +1,6 @@
 """Public pages under load: gunicorn (DEBUG off) on 127.0.0.1, wrk, uncached / cached / ceiling in one run.
 
-    .venv/bin/python bench/bench_pages.py            # 100 000 stories (bench_perf), then 1 000 (bench_perf_1k)
+    .venv/bin/python bench/bench_pages.py            # 100 000 stories (bench_perf), against 1 000 (bench_perf_1k)
     .venv/bin/python bench/bench_pages.py --duration 5 --small 0   # quicker, no flatness run
     .venv/bin/python bench/bench_pages.py --publish              # also: 64 connections on /, a publish every 5 s
 
@@ -9,10 +9,10 @@ Each database is created and filled with `generate_articles` when it holds fewer
 a section, a tag page, an author page, RSS, the sitemap index and its newest month part (which grows
 with the stories a month holds) — wrk measures it with the page cache off (every request built),
 with it on (after one warming request), and the **ceiling**: a bare Django view, same gunicorn and
-middleware, returning the very same bytes from memory. The three run side by side and each page is
-measured in rounds (uncached, cached, ceiling, back to back; --rounds, 3 by default): the median of
-each mode. One table: req/s, p50/p99 and the share of the ceiling. Figures are measurements, never
-pass/fail (docs/benchmarks.md).
+middleware, returning the very same bytes from memory. The servers run side by side and each page is
+measured in rounds (uncached, cached, ceiling, and uncached on the small database for flatness,
+back to back; --rounds, 3 by default): the median of each mode. One table: req/s, p50/p99 and the
+share of the ceiling. Figures are measurements, never pass/fail (docs/benchmarks.md).
 """
 
 import argparse
@@ -158,35 +158,49 @@ def median_of(runs):
     return result
 
 
-def measure(database, stories, args, workdir):
-    """Per page, `args.rounds` rounds of uncached, cached and ceiling back to back; the median of each.
+def measure(args, workdir):
+    """Per page, `args.rounds` rounds of uncached, cached, ceiling and uncached on the small database,
+    back to back; the median of each.
 
-    The three servers run side by side (idle but the one wrk loads), so the three figures of a round
-    are taken seconds apart: on a shared machine whose speed drifts, their ratios hold better than
-    columns measured minutes apart.
+    The servers run side by side (idle but the one wrk loads), so the figures of a round are taken
+    seconds apart: on a shared machine whose speed drifts, their ratios hold better than columns
+    measured minutes apart. The flatness figure (uncached at 100 000 against 1 000) is one of them:
+    measured in a second pass after the first, the small database came out slower than the large one
+    in both runs of 4 Dec (ratios 1.2–1.7) on a machine whose speed drifted over the run.
     """
-    cache_dir = Path(workdir) / f"cache-{database}"
-    env = django_env(database, cache_dir)
-    ensure_data(database, stories, env)
+    env = django_env(args.database, Path(workdir) / f"cache-{args.database}")
+    ensure_data(args.database, args.stories, env)
     pages = pick_pages(env)
-    modes = {"uncached": Gunicorn(django_env(database, cache_dir, BENCH_PAGE_CACHE="off"), args.workers)}
+    paths = {}
+    uncached_env = django_env(args.database, Path(workdir) / "off", BENCH_PAGE_CACHE="off")
+    modes = {"uncached": Gunicorn(uncached_env, args.workers)}
     try:
         bodies = {name: fetch(modes["uncached"].url + path) for name, path in pages.items()}
-        if not args.small_run:
-            modes["cached"] = Gunicorn(env, args.workers)
-            files = {}
-            for name, (content_type, body) in bodies.items():
-                file = Path(workdir) / f"{name}.body"
-                file.write_bytes(body)
-                files[pages[name]] = (content_type, str(file))
-            modes["ceiling"] = Gunicorn(django_env(database, cache_dir, BENCH_CEILING=json.dumps(files)), args.workers)
+        modes["cached"] = Gunicorn(env, args.workers)
+        files = {}
+        for name, (content_type, body) in bodies.items():
+            file = Path(workdir) / f"{name}.body"
+            file.write_bytes(body)
+            files[pages[name]] = (content_type, str(file))
+        ceiling_env = django_env(args.database, Path(workdir) / "ceiling", BENCH_CEILING=json.dumps(files))
+        modes["ceiling"] = Gunicorn(ceiling_env, args.workers)
+        paths = dict.fromkeys(modes, pages)
+        if args.small:
+            small_env = django_env(args.small_database, Path(workdir) / f"cache-{args.small_database}")
+            ensure_data(args.small_database, args.small, small_env)
+            paths["small"] = pick_pages(small_env)
+            small_off = django_env(args.small_database, Path(workdir) / "small-off", BENCH_PAGE_CACHE="off")
+            modes["small"] = Gunicorn(small_off, args.workers)
         runs = {}
-        for name, path in pages.items():
-            for server in modes.values():
-                fetch(server.url + path)  # workers booted, the cached copy stored
+        for name in pages:
+            for mode, server in modes.items():
+                if paths[mode].get(name):
+                    fetch(server.url + paths[mode][name])  # workers booted, the cached copy stored
             for _ in range(args.rounds):
                 for mode, server in modes.items():
-                    run = wrk(server.url + path, duration=args.duration, connections=args.connections)
+                    if not paths[mode].get(name):
+                        continue  # e.g. no author page on the small database
+                    run = wrk(server.url + paths[mode][name], duration=args.duration, connections=args.connections)
                     runs.setdefault((name, mode), []).append(run)
         results = {key: median_of(value) for key, value in runs.items()}
     finally:
@@ -274,12 +288,7 @@ def main():
           f"median of {args.rounds} rounds; "
           f"load average before: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as workdir:
-        args.small_run = False
-        pages, results = measure(args.database, args.stories, args, workdir)
-        small = {}
-        if args.small:
-            args.small_run = True
-            _, small = measure(args.small_database, args.small, args, workdir)
+        pages, results = measure(args, workdir)
         print(f"\n{args.stories} stories ({args.database}); flatness: uncached at {args.small} ({args.small_database})")
         print(f"| page | uncached req/s | p50 / p99 ms | cached req/s | p50 / p99 ms | ceiling req/s | cached/ceiling "
               f"| uncached/ceiling | uncached at {args.small} | ratio |")  # fmt: skip
@@ -287,7 +296,7 @@ def main():
         for name in pages:
             u, c, z = results[(name, "uncached")], results[(name, "cached")], results[(name, "ceiling")]
             z = {**z, "rate": z["rate"] or float("nan")}
-            s = small.get((name, "uncached"))
+            s = results.get((name, "small"))
             flat = f"{s['rate']:.0f} | {u['rate'] / s['rate']:.2f}" if s else "— | —"
             print(f"| {name} | {u['rate']:.1f} | {u['p50']:.0f} / {u['p99']:.0f} | {c['rate']:.0f} | "
                   f"{c['p50']:.1f} / {c['p99']:.1f} | {z['rate']:.0f} | {c['rate'] / z['rate']:.0%} | "
