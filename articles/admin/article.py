@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles import desk
 from articles.admin.article_pages import ArticlePagesMixin
+from articles.admin.dates import ProbedDatesChangeList
 from articles.admin.wire import WireProvenanceMixin
 from articles.cache_safety import cache_call
 from articles.forms import ArticleAdminForm
@@ -83,12 +84,24 @@ class WorkflowStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AuthorFilter(admin.RelatedFieldListFilter):
+    """« Par auteur »: the authors who signed at least one story, read from the signatures alone.
+    RelatedOnlyFieldListFilter collected the authors of every article of the list — it joined every
+    story to its signatures (a scan of the archive on each visit of the list)."""
+
+    def field_choices(self, field, request, model_admin):
+        signed = Article.authors.through.objects.filter(author=OuterRef("pk"))
+        return [(author.pk, str(author)) for author in Author.objects.filter(Exists(signed)).order_by("name")]
+
+
 @admin.register(Article)
 class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = ["headline", "section", "status_badge", "source", "author_names", "publish_time"]
-    list_filter = [MineFilter, WorkflowStatusFilter, "section", "source", ("authors", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [MineFilter, WorkflowStatusFilter, "section", "source", ("authors", AuthorFilter)]
+    # « 20 résultats (1 000 000 au total) » counted the whole table a second time on each filtered visit.
+    show_full_result_count = False
     search_fields = ["headline", "kicker", "standfirst"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["headline"]}
@@ -107,6 +120,9 @@ class ArticleAdmin(ArticlePagesMixin, WireProvenanceMixin, EngineSearchMixin, ad
         (_("Publication"), {"fields": ["status_badge", "publish_at", "updated_at"]}),
         (_("Circuit de publication"), {"fields": ["workflow_history", "correction_notes"]}),
     ]
+
+    def get_changelist(self, request, **kwargs):
+        return ProbedDatesChangeList  # the date hierarchy without a DISTINCT over every story
 
     # --- What each role sees and may change ---------------------------------------------
 

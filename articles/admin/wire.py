@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from articles import desk, overlap, wire
 from articles.admin.live_wire import add_to_live
@@ -38,6 +39,11 @@ def dispatch_state(article):
     return article.get_status_display().lower()
 
 
+# Newest version first; stories without a wire version (an agency story typed in by hand) last.
+WIRE_ORDER = [F("wire_version_created").desc(nulls_last=True), "-id"]
+SUBJECT_DISPATCHES = 500
+
+
 class CountryFilter(admin.SimpleListFilter):
     title = gettext_lazy("pays")
     parameter_name = "pays"
@@ -54,12 +60,12 @@ class SubjectFilter(admin.SimpleListFilter):
     parameter_name = "sujet"
 
     def lookups(self, request, model_admin):
-        dispatches = Article.objects.filter(source__is_agency=True).values("pk")
-        tags = Tag.objects.filter(
-            taggit_taggeditem_items__content_type=ContentType.objects.get_for_model(Article),
-            taggit_taggeditem_items__object_id__in=dispatches,
-        )
-        return [(t.slug, t.name) for t in tags.distinct().order_by("name")]
+        # The subjects of the newest dispatches — the wire the desk is handling — and the one chosen:
+        # every subject of every dispatch ever received joined the whole archive's tags on each visit.
+        recent = Article.objects.filter(source__is_agency=True).order_by(*WIRE_ORDER).values("pk")[:SUBJECT_DISPATCHES]
+        used = TaggedItem.objects.filter(content_type=ContentType.objects.get_for_model(Article), object_id__in=recent)
+        tags = Tag.objects.filter(Q(pk__in=used.values("tag_id")) | Q(slug=self.value() or None))
+        return [(t.slug, t.name) for t in tags.order_by("name")]
 
     def queryset(self, request, queryset):
         return queryset.filter(tags__slug=self.value()) if self.value() else queryset
@@ -73,9 +79,10 @@ class WireDispatchAdmin(EngineSearchMixin, admin.ModelAdmin):
     list_display_links = ["headline"]
     list_filter = [CountryFilter, SubjectFilter, "status"]
     search_fields = ["headline", "standfirst", "wire_guid"]
-    ordering = ["-wire_version_created", "-id"]
+    ordering = WIRE_ORDER
     list_select_related = ["section"]
     list_per_page = 50
+    show_full_result_count = False
     actions = ["publish_selected", add_to_live]
     change_list_template = "admin/articles/wiredispatch/change_list.html"
     change_form_template = "admin/articles/wiredispatch/change_form.html"
@@ -105,7 +112,14 @@ class WireDispatchAdmin(EngineSearchMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(source__is_agency=True).annotate(rewrites_total=Count("rewrites"))
+        # A subquery, not Count("rewrites"): the aggregate grouped every dispatch, the page's count too.
+        rewrites = Article.objects.filter(based_on=OuterRef("pk")).order_by().values("based_on").annotate(n=Count("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(source__is_agency=True)
+            .annotate(rewrites_total=Coalesce(Subquery(rewrites.values("n")), 0))
+        )
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)

@@ -1,0 +1,105 @@
+"""The desk's lists at scale: what the article list's date hierarchy, its author filter and the wire
+list's subject filter offer, read without scanning the archive (figures in docs/benchmarks.md)."""
+
+from datetime import datetime
+
+import pytest
+from django.contrib.admin.templatetags.admin_list import date_hierarchy
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from articles.admin import wire as wire_admin
+from articles.models import Article
+from articles.roles import EDITOR
+from tests.factories import make_article, make_author, make_user, source
+
+pytestmark = pytest.mark.django_db
+ARTICLES = "/admin/articles/article/"
+WIRE = "/admin/articles/wiredispatch/"
+
+
+@pytest.fixture
+def editor(client):
+    client.force_login(make_user("editrice", groups=[EDITOR]))
+    return client
+
+
+def local(*args):
+    return datetime(*args, tzinfo=timezone.get_current_timezone())
+
+
+def hierarchy(response):
+    """The date hierarchy's choices, as the editor reads them above the list."""
+    return [choice["title"] for choice in date_hierarchy(response.context["cl"])["choices"]]
+
+
+def test_the_date_hierarchy_offers_only_periods_that_have_stories(editor):
+    make_article(publish_at=local(2024, 3, 5, 10))
+    make_article(publish_at=local(2026, 1, 1, 0, 30))  # 23:30 UTC on 31 December 2025: a 2026 story
+    make_article(publish_at=local(2026, 11, 30, 23, 59))
+    make_article(status=Article.Status.DRAFT, publish_at=None)
+    assert hierarchy(editor.get(ARTICLES)) == ["2024", "2026"]  # not 2025, no year for the draft
+    assert hierarchy(editor.get(ARTICLES, {"publish_at__year": 2026})) == ["Janvier 2026", "Novembre 2026"]
+    days = hierarchy(editor.get(ARTICLES, {"publish_at__year": 2026, "publish_at__month": 11}))
+    assert days == ["30 novembre"]
+    # The list's filters apply: the agency's stories only.
+    make_article(publish_at=local(2025, 6, 1, 12), source=source("afp"))
+    # One month of them: Django's hierarchy opens that month, as it always did.
+    assert hierarchy(editor.get(ARTICLES, {"source__id__exact": source("afp").pk})) == ["1er juin"]
+
+
+def test_the_date_hierarchy_costs_the_same_queries_whatever_the_years(editor):
+    make_article(publish_at=local(2026, 2, 1, 12))
+    with CaptureQueriesContext(connection) as one_year:
+        assert editor.get(ARTICLES).status_code == 200
+    for year in range(2010, 2026):
+        make_article(publish_at=local(year, 6, 1, 12))
+    with CaptureQueriesContext(connection) as many_years:
+        response = editor.get(ARTICLES)
+    assert hierarchy(response) == [str(year) for year in range(2010, 2027)]
+    assert len(many_years) == len(one_year)
+    # No DISTINCT over the stories' dates: one probe of each year instead.
+    assert not any("DISTINCT" in query["sql"] for query in many_years.captured_queries)
+
+
+def test_the_author_filter_lists_the_authors_who_signed_a_story(editor):
+    signed, unsigned = make_author(name="Aïgerim Nourlanova"), make_author(name="Personne")
+    make_article(authors=[signed])
+    page = editor.get(ARTICLES).text
+    assert signed.name in page and unsigned.name not in page
+
+
+def dispatch(headline, created, *, tags=()):
+    article = make_article(headline=headline, source=source("afp"), tags=tags)
+    Article.objects.filter(pk=article.pk).update(wire_version_created=created, wire_guid=f"urn:test:{article.pk}")
+    return article
+
+
+def test_the_wire_list_is_newest_version_first_with_hand_typed_agency_stories_last(editor):
+    old = dispatch("Ancienne dépêche", local(2026, 11, 1, 8))
+    new = dispatch("Nouvelle dépêche", local(2026, 12, 1, 8))
+    typed = make_article(headline="Saisie à la main", source=source("afp"))
+    rewrite = make_article(headline="Réécriture", source=source("redaction"), based_on=old)
+    make_article(headline="Autre réécriture", source=source("redaction"), based_on=old)
+    response = editor.get(WIRE)
+    rows = list(response.context["cl"].result_list)
+    assert [a.headline for a in rows] == [new.headline, old.headline, typed.headline]
+    assert [a.rewrites_total for a in rows] == [0, 2, 0]
+    assert rewrite.headline not in [a.headline for a in rows]
+
+
+def test_the_wire_subjects_are_those_of_the_newest_dispatches_and_the_one_chosen(editor, monkeypatch):
+    monkeypatch.setattr(wire_admin, "SUBJECT_DISPATCHES", 2)
+    dispatch("Vieille", local(2026, 1, 1, 8), tags=["archives"])
+    dispatch("Récente", local(2026, 12, 1, 8), tags=["diplomatie"])
+    dispatch("Plus récente", local(2026, 12, 2, 8), tags=["énergie"])
+
+    def subjects(**params):
+        response = editor.get(WIRE, params)
+        spec = next(f for f in response.context["cl"].filter_specs if f.parameter_name == "sujet")
+        return [title for _, title in spec.lookup_choices], [a.headline for a in response.context["cl"].result_list]
+
+    assert subjects() == (["diplomatie", "énergie"], ["Plus récente", "Récente", "Vieille"])
+    # An older subject can still be chosen from a link, and stays shown once chosen.
+    assert subjects(sujet="archives") == (["archives", "diplomatie", "énergie"], ["Vieille"])
