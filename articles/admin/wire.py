@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -276,7 +276,13 @@ class WireProvenanceMixin:
     wire_provenance_fields = ["dispatch_warning", "overlap_meter"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("based_on")
+        # Fetched for the rows shown, not joined: on a list read from its rows (a search, « mes articles »)
+        # PostgreSQL hashed the whole table to join each story to its dispatch (1.7 s at a million stories).
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("based_on", queryset=Article.objects.select_related("source")))
+        )
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "dispatch_withdrawn"]
