@@ -117,6 +117,14 @@ class ProbedDatesChangeList(ChangeList):
     are spread along it (`walks_index(request, changelist)`), from its own rows otherwise; the date
     hierarchy probes periods in the first case. The rows shown are the same either way."""
 
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if self.query:
+            # A search lists what it found, newest first, without the hierarchy: PostgreSQL, expecting a
+            # hundredth of the archive for a rare word, joined every story's date to its one match
+            # (0.37 s of a 0.45 s page at a million stories). Its date filters, set before, still apply.
+            self.date_hierarchy = None
+
     def walks_index(self, request):
         return self.model_admin.walks_index(request, self)
 

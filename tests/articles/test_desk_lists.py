@@ -124,3 +124,14 @@ def test_a_list_of_a_few_rows_is_read_from_its_rows_and_keeps_its_order(client):
             assert sorted(listed) == sorted([draft.headline, new.headline, old.headline])
             assert [h for h in listed if h != draft.headline] == [new.headline, old.headline]
     assert hierarchy(client.get(ARTICLES, {"mine": "1"})) == ["2025", "2026"]
+
+
+def test_a_search_lists_its_matches_without_the_date_hierarchy_and_keeps_a_period_chosen(editor):
+    make_article(headline="Rogoun en 2025", publish_at=local(2025, 3, 1, 12))
+    make_article(headline="Rogoun en 2026", publish_at=local(2026, 3, 1, 12))
+    response = editor.get(ARTICLES, {"q": "Rogoun"})
+    assert [a.headline for a in response.context["cl"].result_list] == ["Rogoun en 2026", "Rogoun en 2025"]
+    assert response.context["cl"].date_hierarchy is None
+    chosen = editor.get(ARTICLES, {"q": "Rogoun", "publish_at__year": 2025})
+    assert [a.headline for a in chosen.context["cl"].result_list] == ["Rogoun en 2025"]
+    assert hierarchy(editor.get(ARTICLES))  # without a search the hierarchy is back
