@@ -57,6 +57,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 
 
 def page_urls():
@@ -330,8 +331,9 @@ def generic_plans(*, plans=False):
                 worst = (generic - custom, generic, custom, sql, generic_plan)
         safe = generic_total <= max(MAX_RATIO * custom_total, custom_total + FLOOR_MS)
         ratio = generic_total / custom_total if custom_total else 1.0
-        # The desk's pages never run on generic plans (articles/plans.py): shown for why, not checked.
-        public = who is client
+        # The desk's pages, and public views marked plans.custom_plans (search), never run on generic
+        # plans (articles/plans.py): shown for why, not checked.
+        public = who is client and not getattr(resolve(url.split("?")[0]).func, "custom_plans", False)
         verdict = "yes" if safe else "NO" if public else "no (never generic)"
         print(f"| {name} | {len(statements)} | {custom_total:.2f} | {generic_total:.2f} | {ratio:.1f} | "
               f"{worst[1]:.2f} / {worst[2]:.2f} | {verdict} |")  # fmt: skip

@@ -3,7 +3,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from articles import search
+from articles import plans, search
 from articles.cache import SEARCH, public_page
 from articles.models import Article
 from articles.search.forms import SearchForm
@@ -14,6 +14,7 @@ LATEST_COUNT = 10
 
 
 @public_page(keys=[SEARCH])
+@plans.custom_plans
 def search_page(request):
     form = SearchForm(request.GET)
     form.is_valid()

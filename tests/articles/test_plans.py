@@ -34,5 +34,10 @@ def test_only_public_page_builds_may_use_generic_plans(client):
 
     client.get("/")
     assert mode() == "auto"
+    client.get("/recherche/", {"q": "Rogoun"})
+    assert mode() == "force_custom_plan"  # a search is planned for its words (plans.custom_plans)
+    cache.clear()
+    client.get("/")
+    assert mode() == "auto"
     client.post("/newsletter/", {"email": "x"})  # an anonymous write is no public page build
     assert mode() == "force_custom_plan"
