@@ -69,8 +69,12 @@ class ArticleQuerySet(models.QuerySet):
 
     def owned_by(self, user):
         """Articles `user` created or is credited on: what a journalist may work on."""
+        # One set of ids, a union of two index reads: `created_by = … OR pk IN (credited)` made
+        # PostgreSQL test every story against both (four scans of the table for a journalist's list,
+        # 1.5 s at a million stories).
+        created = Article.objects.filter(created_by=user).order_by().values("pk")
         credited = Article.authors.through.objects.filter(author__user=user).values("article_id")
-        return self.filter(Q(created_by=user) | Q(pk__in=credited))
+        return self.filter(pk__in=created.union(credited))
 
 
 @reversion.register()

@@ -135,3 +135,19 @@ def test_a_search_lists_its_matches_without_the_date_hierarchy_and_keeps_a_perio
     chosen = editor.get(ARTICLES, {"q": "Rogoun", "publish_at__year": 2025})
     assert [a.headline for a in chosen.context["cl"].result_list] == ["Rogoun en 2025"]
     assert hierarchy(editor.get(ARTICLES))  # without a search the hierarchy is back
+
+
+def test_a_journalists_list_holds_what_they_created_or_signed_read_as_one_set_of_ids(client):
+    from articles.roles import JOURNALIST
+
+    journalist = make_user("journaliste", groups=[JOURNALIST])
+    client.force_login(journalist)
+    created = make_article(headline="Créé par elle", created_by=journalist)
+    signed = make_article(headline="Signé par elle", authors=[make_author(user=journalist)])
+    make_article(headline="D’un collègue", created_by=make_user("collegue", groups=[JOURNALIST]))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(ARTICLES)
+    assert sorted(a.headline for a in response.context["cl"].result_list) == [created.headline, signed.headline]
+    # `created_by = … OR id IN (…)` tested every story against both (1.5 s at a million stories).
+    page_sql = next(q["sql"] for q in queries.captured_queries if '"articles_article"."headline"' in q["sql"])
+    assert " OR " not in page_sql and "UNION" in page_sql
