@@ -54,7 +54,7 @@ def custom_plans(view):
     plan depends on the words searched. On its generic plan a search for a rare word ANDed the GIN
     index with every story's publish time from the desk's newest-first index (`article_list_idx`):
     69 ms at a million stories against 0.9 on its own plan (`explain_pages.py --generic`). Planning
-    the page's queries costs ~1 ms. `bench/explain_pages.py --generic` shows such pages, unchecked."""
+    the page's queries costs about 2 ms. `bench/explain_pages.py --generic` shows such pages, unchecked."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
