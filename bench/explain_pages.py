@@ -12,8 +12,8 @@ A page may cost more in proportion to what it shows, not to the archive behind i
 multiplied by the growth of what the page shows (allowance()). That is its size for most pages (a
 month's sitemap part lists every story of its month, and generate_articles spreads any number of
 stories over two years), and for a search page the stories it ranks: it reads the newest matches up
-to MAX_RESULTS + 1 whatever page it shows, so it ranks all 57 matches of « climat financement » at
-1 000 stories and the newest 201 of 5 000 at 100 000 (« Plus de 200 résultats »). Once both
+to MAX_RESULTS + 1 whatever page it shows, so it ranks all 59 matches of « climat financement » at
+1 000 stories and the newest 201 of thousands at 100 000 (« Plus de 200 résultats »). Once both
 databases hold that many matches, the allowance is 1: compare 100 000 with a million for the bound.
 
 With --generic, each query runs as a prepared statement (PREPARE … AS the query with $n parameters,
