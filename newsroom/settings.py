@@ -132,7 +132,16 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
+on_postgresql = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def set_server_option(name, value):
+    """A PostgreSQL setting every connection of the site starts with (libpq's `options`)."""
+    options = DATABASES["default"].setdefault("OPTIONS", {}).get("options", "")
+    DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c {name}={value}".strip()
+
+
+if on_postgresql and env_bool("DATABASE_SERVER_SIDE_BINDING", True):
     # Parameters sent apart from the SQL, and psycopg prepares what a connection runs a sixth time
     # (Django alone never prepares: it leaves prepare_threshold unset), so PostgreSQL can stop planning
     # it. Every statement is still planned for its parameters (force_custom_plan) unless the request
@@ -142,14 +151,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # statements (PgBouncer before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     DATABASES["default"]["OPTIONS"]["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 5)
-    options = DATABASES["default"]["OPTIONS"].get("options", "")
-    DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c plan_cache_mode=force_custom_plan".strip()
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DATABASE_JIT", False):
+    set_server_option("plan_cache_mode", "force_custom_plan")
+if on_postgresql and not env_bool("DATABASE_JIT", False):
     # No JIT compilation: the site's queries run in a millisecond or less, and PostgreSQL compiles
     # any whose estimated cost passes jit_above_cost — at a million stories the home page's query on
     # its generic plan, 19 ms compiling for 0.2 ms of work. DATABASE_JIT=1 leaves the server's choice.
-    options = DATABASES["default"].setdefault("OPTIONS", {}).get("options", "")
-    DATABASES["default"]["OPTIONS"]["options"] = f"{options} -c jit=off".strip()
+    set_server_option("jit", "off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Even `manage.py check` opens the database (JSONField's check), so a fresh clone needs the folder.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
