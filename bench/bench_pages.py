@@ -171,7 +171,6 @@ def measure(args, workdir):
     env = django_env(args.database, Path(workdir) / f"cache-{args.database}")
     ensure_data(args.database, args.stories, env)
     pages = pick_pages(env)
-    paths = {}
     uncached_env = django_env(args.database, Path(workdir) / "off", BENCH_PAGE_CACHE="off")
     modes = {"uncached": Gunicorn(uncached_env, args.workers)}
     try:
@@ -193,14 +192,13 @@ def measure(args, workdir):
             modes["small"] = Gunicorn(small_off, args.workers)
         runs = {}
         for name in pages:
-            for mode, server in modes.items():
-                if paths[mode].get(name):
-                    fetch(server.url + paths[mode][name])  # workers booted, the cached copy stored
+            # Each server's copy of the page (the small database may have none, e.g. no author page).
+            urls = {mode: server.url + paths[mode][name] for mode, server in modes.items() if paths[mode].get(name)}
+            for url in urls.values():
+                fetch(url)  # workers booted, the cached copy stored
             for _ in range(args.rounds):
-                for mode, server in modes.items():
-                    if not paths[mode].get(name):
-                        continue  # e.g. no author page on the small database
-                    run = wrk(server.url + paths[mode][name], duration=args.duration, connections=args.connections)
+                for mode, url in urls.items():
+                    run = wrk(url, duration=args.duration, connections=args.connections)
                     runs.setdefault((name, mode), []).append(run)
         results = {key: median_of(value) for key, value in runs.items()}
     finally:
